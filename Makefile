@@ -1,0 +1,42 @@
+# gcfuzz: the two commands. `make test` runs every test; `make fuzz` runs the main job.
+# Each installs the Debian packages it needs first (only the missing ones), then
+# configures, builds and runs. `make build` leaves the CLI at build/gcfuzz.
+
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+FUZZ_TIME ?= 60
+FUZZ_SEED ?= $(shell date +%s)
+FUZZ_OUT ?= build/fuzz-failures
+
+.PHONY: all deps configure build test fuzz bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+# Configure output goes to a log; it is shown only when configuring fails.
+configure: deps
+	@mkdir -p build
+	@cmake --preset dev > build/configure.log 2>&1 || { cat build/configure.log; exit 1; }
+
+build: configure
+	@set -o pipefail; cmake --build --preset dev -j $(JOBS) 2>&1 \
+	  | { grep -v -E '^(\[ *[0-9]+%\]|g?make\[[0-9]+\]|Consolidate compiler)' || true; }
+
+# The last line is ctest's summary.
+test: build
+	@ctest --preset dev -j $(JOBS)
+
+# A differential campaign of random traces over every collector, FUZZ_TIME seconds.
+fuzz: build
+	@build/gcfuzz run --time $(FUZZ_TIME) --seed $(FUZZ_SEED) --save $(FUZZ_OUT)
+
+# Google Benchmark programs, in the release preset (no sanitizers).
+bench: deps
+	@cmake --preset release > build/configure-release.log 2>&1 || { cat build/configure-release.log; exit 1; }
+	@cmake --build --preset release -j $(JOBS) > /dev/null
+	@build/release/bench/gcfuzz_bench
+
+clean:
+	rm -rf build

@@ -1,0 +1,49 @@
+// Shared helpers of the gcfuzz verbs.
+#include "harness/cli_support.h"
+
+#include <algorithm>
+#include <iostream>
+
+namespace gcfuzz {
+
+std::optional<ParsedTrace> load_or_report(const std::filesystem::path& path) {
+  ParseResult r = load_trace(path);
+  if (r.error) {
+    std::cerr << r.error->to_string() << "\n";
+    return std::nullopt;
+  }
+  return std::move(r.parsed);
+}
+
+std::optional<std::vector<std::filesystem::path>> expand_trace_paths(
+    const std::vector<std::string>& paths) {
+  std::vector<std::filesystem::path> files;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) {
+      std::vector<std::filesystem::path> found;
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(p, ec)) {
+        if (entry.is_regular_file() && entry.path().extension() == ".gct") {
+          found.push_back(entry.path());
+        }
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (std::filesystem::exists(p, ec)) {
+      files.emplace_back(p);
+    } else {
+      std::cerr << p << ": no such file or folder\n";
+      return std::nullopt;
+    }
+  }
+  return files;
+}
+
+std::optional<Policy> policy_or_report(const std::string& name) {
+  if (auto p = policy_from_name(name)) return p;
+  std::cerr << "gcfuzz: unknown policy '" << name
+            << "' (expected pep442, pep442-whole, legacy, java, boehm)\n";
+  return std::nullopt;
+}
+
+}  // namespace gcfuzz

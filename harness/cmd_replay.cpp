@@ -1,0 +1,91 @@
+// `gcfuzz replay`: run trace files against collectors, each (file, collector) in a child
+// process, and report every divergence and failed expectation.
+#include <chrono>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "harness/cli_support.h"
+#include "harness/commands.h"
+#include "harness/event_format.h"
+#include "harness/isolated_runner.h"
+#include "harness/report.h"
+#include "harness/selection.h"
+#include "harness/serialize.h"
+
+namespace gcfuzz {
+
+int replay_command(const ReplayOptions& options) {
+  const Selection selection = select_collectors(options.collectors);
+  if (!selection.error.empty()) {
+    std::cerr << "gcfuzz: " << selection.error << "\n";
+    return kExitBadInput;
+  }
+  const auto files = expand_trace_paths(options.paths);
+  if (!files) return kExitBadInput;
+  if (files->empty()) {
+    std::cerr << "gcfuzz: no .gct traces in the paths given\n";
+    return kExitBadInput;
+  }
+  // Every file parses before anything runs.
+  std::vector<ParsedTrace> traces;
+  for (const auto& file : *files) {
+    std::optional<ParsedTrace> parsed = load_or_report(file);
+    if (!parsed) return kExitBadInput;
+    traces.push_back(std::move(*parsed));
+  }
+
+  const Isolation isolation{.fork = options.fork,
+                            .quiet_limit = std::chrono::milliseconds(
+                                static_cast<long long>(options.timeout_seconds * 1000))};
+  std::size_t divergences = 0, checked = 0, skipped = 0;
+  for (std::size_t f = 0; f < traces.size(); ++f) {
+    const std::string file = (*files)[f].string();
+    const Trace& trace = traces[f].trace;
+    std::vector<std::string> failures;
+    for (const CollectorInfo* collector : selection.collectors) {
+      const LaneResult r =
+          run_lane(trace, *collector, isolation, LaneOptions{.record_events = options.json});
+      checked += r.expectations_checked;
+      skipped += r.expectations_skipped;
+      if (options.json) {
+        for (std::size_t i = 0; i < r.observed.size(); ++i) {
+          nlohmann::json j = nlohmann::json::parse(events_json(i, trace.ops[i], r.observed[i]));
+          j["file"] = file;
+          j["collector"] = collector->name;
+          std::cout << j.dump() << "\n";
+        }
+        if (r.divergence) {
+          std::cout << nlohmann::json{{"file", file}, {"divergence", *r.divergence}}.dump() << "\n";
+        }
+      }
+      if (r.divergence) {
+        ++divergences;
+        failures.push_back(
+            format_divergence(*r.divergence, trace, TraceSource{file, traces[f].line_of_op}));
+      }
+    }
+    if (options.json) continue;
+    if (failures.empty()) {
+      std::cout << fmt::format("{}: ok ({} ops)\n", file, trace.ops.size());
+    } else {
+      std::cout << fmt::format("{}: FAILED\n", file);
+      for (const std::string& failure : failures) std::cout << failure << "\n";
+    }
+  }
+  const std::string scope =
+      fmt::format("{} files x {} collectors", traces.size(), selection.collectors.size());
+  const std::string expectations = fmt::format(
+      "{} expectations checked, {} skipped (beyond a collector's capabilities)", checked, skipped);
+  std::ostream& out = options.json ? std::cerr : std::cout;
+  if (divergences == 0) {
+    out << fmt::format("SUMMARY: gcfuzz replay: {}: all agree; {}\n", scope, expectations);
+    return kExitAgree;
+  }
+  out << fmt::format("SUMMARY: gcfuzz replay: {} divergences in {}; {}\n", divergences, scope,
+                     expectations);
+  return kExitDivergence;
+}
+
+}  // namespace gcfuzz

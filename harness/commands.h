@@ -1,0 +1,69 @@
+// The `gcfuzz` verbs. Each returns the process exit code (DESIGN.md: 0 all agree, 1 a
+// divergence or a failed expectation, 2 bad usage or input, 3 internal error).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gcfuzz {
+
+inline constexpr int kExitAgree = 0;
+inline constexpr int kExitDivergence = 1;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitInternal = 3;
+
+struct ListOptions {
+  bool mutants = false;
+  bool json = false;
+};
+int list_command(const ListOptions& options);
+
+struct ModelOptionsCli {
+  std::string policy = "pep442";
+  bool json = false;
+  std::string file;
+};
+int model_command(const ModelOptionsCli& options);
+
+struct ShowOptions {
+  bool dot = false;
+  bool python = false;
+  std::string policy = "pep442";
+  std::optional<std::size_t> at;  // --dot: the heap after this op (default: the last)
+  std::string file;
+};
+int show_command(const ShowOptions& options);
+
+struct ReplayOptions {
+  std::vector<std::string> collectors;
+  std::vector<std::string> paths;
+  bool json = false;
+  bool fork = true;
+  double timeout_seconds = 60;
+};
+int replay_command(const ReplayOptions& options);
+
+struct RunOptions {
+  std::vector<std::string> collectors;
+  std::uint64_t seed = 1;
+  std::optional<std::size_t> traces;
+  std::size_t ops = 64;
+  std::optional<double> time_seconds;
+  std::optional<std::string> save_dir;
+  bool fork = true;
+  bool quiet = false;
+};
+int run_command(const RunOptions& options);
+
+struct SelftestOptions {
+  std::vector<std::string> mutants;  // default: every mutant
+  std::uint64_t seed = 1;
+  std::size_t traces = 20000;  // budget per mutant
+  double time_seconds = 120;   // budget per mutant
+  bool fork = true;
+};
+int selftest_command(const SelftestOptions& options);
+
+}  // namespace gcfuzz

@@ -1,0 +1,25 @@
+// Reads the reachable graph back through a collector's HeapView, and says how two graphs
+// differ (the integrity check, SPEC.md section 5 item 2).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "collectors/api.h"
+#include "model/heap_graph.h"
+
+namespace gcfuzz {
+
+struct GraphReading {
+  HeapGraph graph;
+  std::optional<std::string> problem;  // e.g. two distinct objects claiming one id
+};
+
+// Walks from the view's roots with an explicit work list (no recursion on heap depth).
+GraphReading read_graph(const HeapView& view);
+
+// The first difference between the model's graph and the collector's, in words; nullopt
+// when they are equal.
+std::optional<std::string> graph_difference(const HeapGraph& expected, const HeapGraph& observed);
+
+}  // namespace gcfuzz

@@ -1,0 +1,111 @@
+// The `gcfuzz` command: parses arguments (CLI11) and calls one verb. Only this file decides
+// exit codes: 0 all agree, 1 a divergence or failed expectation, 2 bad usage or input,
+// 3 internal error.
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "harness/commands.h"
+
+namespace {
+
+constexpr const char* kPolicies = "pep442, pep442-whole, legacy";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace gcfuzz;
+  CLI::App app{"gcfuzz: property-based fuzzing of garbage collectors against a reference model"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show the help of every verb");
+
+  ListOptions list;
+  auto* list_cmd = app.add_subcommand("list", "Collectors: name, policy, capabilities, origin");
+  list_cmd->add_flag("--mutants", list.mutants, "Include the known-buggy mutants");
+  list_cmd->add_flag("--json", list.json, "One JSON object per collector");
+
+  ReplayOptions replay;
+  auto* replay_cmd =
+      app.add_subcommand("replay", "Replay .gct files or folders against collectors");
+  replay_cmd->add_option("-c,--collector", replay.collectors,
+                         "Collector name or glob (repeatable; default: every non-mutant)");
+  replay_cmd->add_option("paths", replay.paths, "Trace files, or folders of them")->required();
+  replay_cmd->add_flag("--json", replay.json, "Per op and collector: the observed events, as JSON");
+  replay_cmd->add_flag("!--no-fork", replay.fork, "Run collectors in this process (for debuggers)");
+  replay_cmd
+      ->add_option("--timeout", replay.timeout_seconds,
+                   "Seconds without progress before a collector counts as hung")
+      ->check(CLI::PositiveNumber);
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Random differential traces; divergences shrunk");
+  run_cmd->add_option("-c,--collector", run.collectors,
+                      "Collector name or glob (repeatable; default: every non-mutant)");
+  run_cmd->add_option("--seed", run.seed, "Seed of the campaign (same seed, same traces)");
+  run_cmd->add_option("--traces", run.traces,
+                      "Stop after this many traces (default 1000, or unlimited with --time)");
+  run_cmd->add_option("--ops", run.ops, "Ops per trace, at most")->check(CLI::Range(1, 100000));
+  run_cmd->add_option("--time", run.time_seconds, "Stop after this many seconds")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--save", run.save_dir,
+                      "Folder to write each shrunk divergence to, as <collector>-<hash>.gct");
+  run_cmd->add_flag("!--no-fork", run.fork, "Run collectors in this process (for debuggers)");
+  run_cmd->add_flag("--quiet", run.quiet, "No progress line");
+
+  ModelOptionsCli model;
+  auto* model_cmd = app.add_subcommand("model", "The reference model's expected events, per op");
+  model_cmd->add_option("--policy", model.policy, std::string("Policy: ") + kPolicies)
+      ->capture_default_str();
+  model_cmd->add_flag("--json", model.json, "One JSON object per op");
+  model_cmd->add_option("file", model.file, "Trace file")->required();
+
+  ShowOptions show;
+  auto* show_cmd =
+      app.add_subcommand("show", "A trace: canonical text, heap graph (--dot), or Python script");
+  auto* dot_flag = show_cmd->add_flag("--dot", show.dot, "The model's heap as Graphviz dot");
+  show_cmd
+      ->add_flag("--python", show.python,
+                 "A Python 2.7/3.x script performing the trace in CPython, printing the "
+                 "same JSON events as `model --json`")
+      ->excludes(dot_flag);
+  show_cmd->add_option("--policy", show.policy, std::string("Policy for --dot: ") + kPolicies)
+      ->capture_default_str();
+  show_cmd->add_option("--at", show.at, "For --dot: the heap after this op (default: the last)");
+  show_cmd->add_option("file", show.file, "Trace file")->required();
+
+  SelftestOptions selftest;
+  auto* selftest_cmd = app.add_subcommand("selftest", "Every known-buggy mutant must be caught");
+  selftest_cmd->add_option("-c,--collector", selftest.mutants,
+                           "Mutant name or glob (repeatable; default: every mutant)");
+  selftest_cmd->add_option("--seed", selftest.seed, "Seed of each campaign")->capture_default_str();
+  selftest_cmd->add_option("--traces", selftest.traces, "Trace budget per mutant")
+      ->capture_default_str();
+  selftest_cmd->add_option("--time", selftest.time_seconds, "Time budget per mutant, in seconds")
+      ->capture_default_str();
+  selftest_cmd->add_flag("!--no-fork", selftest.fork, "Run in this process (for debuggers)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitBadInput;
+  }
+
+  try {
+    if (*list_cmd) return list_command(list);
+    if (*replay_cmd) return replay_command(replay);
+    if (*run_cmd) return run_command(run);
+    if (*model_cmd) return model_command(model);
+    if (*show_cmd) return show_command(show);
+    if (*selftest_cmd) return selftest_command(selftest);
+  } catch (const std::exception& e) {
+    std::cerr << "gcfuzz: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+  return kExitBadInput;
+}

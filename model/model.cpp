@@ -1,0 +1,663 @@
+// The reference model: SPEC.md sections 1-4 as code.
+#include "model/model.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace gcfuzz {
+
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+// Finalizers that PEP 442 runs at most once (tp_finalize); `legacy` is tp_del.
+bool has_pep442_finalizer(Finalizer f) {
+  return f == Finalizer::log || f == Finalizer::resurrect || f == Finalizer::alloc;
+}
+
+}  // namespace
+
+Model::Model(ModelOptions options) : options_(options) {
+  if (!counts_references(options_.policy)) {
+    throw std::invalid_argument("the reference model does not implement policy " +
+                                std::string(name_of(options_.policy)) + " yet");
+  }
+}
+
+// ---- Ops ----
+
+Events Model::apply(const Op& op) {
+  std::visit(Overloaded{
+                 [&](const Alloc& o) { alloc(o); }, [&](const Link& o) { link(o); },
+                 [&](const Unlink& o) { unlink(o); }, [&](const Load& o) { load(o); },
+                 [&](const Copy& o) { copy(o); }, [&](const Drop& o) { drop(o); },
+                 [&](const Weak& o) { weak(o); }, [&](const Deref& o) { deref(o); },
+                 [&](const Collect& o) { collect(o); }, [&](const Clear& o) { clear(o); },
+                 [&](const auto&) {},  // expectations change nothing
+             },
+             op);
+  settle_numbering();
+  return take_events();
+}
+
+void Model::alloc(const Alloc& op) {
+  set_variable(op.var.name, new_object(op.slots.count, op.fin.kind, kNull));
+  drain_deaths();
+}
+
+void Model::link(const Link& op) {
+  const Handle target = lookup(op.target.name);
+  const Handle source = lookup(op.source.name);
+  if (target == kNull || source == kNull) return;
+  Object& t = objects_[target];
+  if (op.slot.index >= static_cast<int>(t.slots.size())) return;
+  const Handle old = t.slots[op.slot.index];
+  incref(source);
+  t.slots[op.slot.index] = source;
+  if (old != kNull) decref(old);
+  drain_deaths();
+}
+
+void Model::unlink(const Unlink& op) {
+  const Handle target = lookup(op.target.name);
+  if (target == kNull) return;
+  Object& t = objects_[target];
+  if (op.slot.index >= static_cast<int>(t.slots.size())) return;
+  const Handle old = t.slots[op.slot.index];
+  t.slots[op.slot.index] = kNull;
+  if (old != kNull) decref(old);
+  drain_deaths();
+}
+
+void Model::load(const Load& op) {
+  const Handle source = lookup(op.source.name);
+  if (source == kNull) return;
+  const Object& s = objects_[source];
+  if (op.slot.index >= static_cast<int>(s.slots.size())) return;
+  set_variable(op.var.name, s.slots[op.slot.index]);
+  drain_deaths();
+}
+
+void Model::copy(const Copy& op) {
+  const Handle source = lookup(op.source.name);
+  if (source == kNull) return;
+  set_variable(op.var.name, source);
+  drain_deaths();
+}
+
+void Model::drop(const Drop& op) {
+  if (auto it = weak_.find(op.var.name); it != weak_.end()) {
+    if (it->second.referent != kNull) --objects_[it->second.referent].weak_count;
+    weak_.erase(it);
+  }
+  set_variable(op.var.name, kNull);
+  drain_deaths();
+}
+
+void Model::weak(const Weak& op) {
+  const Handle referent = lookup(op.var.name);
+  if (referent == kNull) return;
+  WeakVariable& w = weak_[op.weak.name];
+  if (w.referent != kNull) --objects_[w.referent].weak_count;
+  w = WeakVariable{referent, op.callback.on};
+  ++objects_[referent].weak_count;
+}
+
+void Model::deref(const Deref& op) {
+  auto it = weak_.find(op.weak.name);
+  if (it == weak_.end()) return;
+  set_variable(op.var.name, it->second.referent);
+  drain_deaths();
+}
+
+void Model::collect(const Collect& op) {
+  if (!options_.collects_cycles) {
+    // A collector without cycle collection has nothing to do here.
+    events_.collected = 0;
+    last_collected_ = 0;
+    return;
+  }
+  const bool young = op.young.on && options_.generational;
+  if (options_.policy == Policy::legacy) {
+    collect_legacy(young);
+  } else {
+    collect_pep442(young);
+  }
+  last_collected_ = events_.collected;
+}
+
+void Model::clear(const Clear& op) {
+  std::vector<Handle> released;
+  released.swap(op.list.list == RootList::revived ? revived_ : garbage_);
+  for (Handle h : released) decref(h);
+  drain_deaths();
+}
+
+// ---- Reference counting and refcount deaths ----
+
+Model::Handle Model::new_object(int slots, Finalizer fin, Handle creator) {
+  const Handle h = static_cast<Handle>(objects_.size());
+  Object& o = objects_.emplace_back();
+  o.slots.assign(slots, kNull);
+  o.fin = fin;
+  o.creator = creator;
+  o.live_index = live_.size();
+  live_.push_back(h);
+  if (creator == kNull) {
+    o.id = ObjectId{static_cast<std::uint32_t>(handle_of_id_.size())};
+    o.numbered = true;
+    handle_of_id_.push_back(h);
+  } else {
+    unnumbered_.push_back(h);
+  }
+  return h;
+}
+
+Model::Handle Model::lookup(std::string_view variable) const {
+  auto it = variables_.find(std::string(variable));
+  return it == variables_.end() ? kNull : it->second;
+}
+
+// The new value is referenced before the old one is released, as CPython stores.
+void Model::set_variable(const std::string& name, Handle value) {
+  Handle old = kNull;
+  if (auto it = variables_.find(name); it != variables_.end()) old = it->second;
+  if (value != kNull) {
+    incref(value);
+    variables_[name] = value;
+  } else {
+    variables_.erase(name);
+  }
+  if (old != kNull) decref(old);
+}
+
+void Model::incref(Handle h) {
+  ++objects_[h].refcount;
+}
+
+// Deaths are queued and handled by drain_deaths(): a work list instead of recursion, so a
+// long chain cascades without deepening the stack. The order of deaths inside one cascade
+// does not change an op's events (they are sets), but every cascade completes before the
+// caller goes on, as in CPython.
+void Model::decref(Handle h) {
+  Object& o = objects_[h];
+  --o.refcount;
+  if (o.refcount == 0) pending_deaths_.push_back(h);
+}
+
+void Model::drain_deaths() {
+  while (!pending_deaths_.empty()) {
+    const Handle h = pending_deaths_.back();
+    pending_deaths_.pop_back();
+    if (options_.policy == Policy::legacy) {
+      die_legacy(h);
+    } else {
+      die_pep442(h);
+    }
+  }
+}
+
+// SPEC.md 3.1, "Refcount death", steps 1-5.
+void Model::die_pep442(Handle h) {
+  Object& o = objects_[h];
+  o.died_in = collection_;
+  // 1-2. A finalizer that never ran runs now, and may resurrect the object.
+  if (has_pep442_finalizer(o.fin) && o.times_finalized == 0) {
+    o.refcount = 1;  // held while the finalizer runs
+    run_finalizer(h);
+    --o.refcount;
+    if (o.refcount > 0) {
+      o.young = true;  // CPython tracks a resurrected object again, as if new
+      return;
+    }
+  }
+  // 3. Weak references are cleared, then their callbacks run.
+  clear_weak_references_to(h);
+  // 4. A legacy finalizer runs on every death; it cannot resurrect.
+  if (o.fin == Finalizer::legacy) {
+    ++o.times_finalized;
+    events_.finalized.push_back(h);
+  }
+  // 5. Slots are released (cascading through the work list), then the object is freed.
+  free_object(h);
+}
+
+// SPEC.md 3.3, "Refcount death": weak references first, then any finalizer, every time.
+void Model::die_legacy(Handle h) {
+  Object& o = objects_[h];
+  o.died_in = collection_;
+  clear_weak_references_to(h);
+  if (o.fin != Finalizer::none) {
+    o.refcount = 1;
+    run_finalizer(h);
+    --o.refcount;
+    if (o.refcount > 0) {
+      o.young = true;
+      return;
+    }
+  }
+  free_object(h);
+}
+
+// Marks the object finalized and performs its finalizer's effect (SPEC.md section 1).
+// The caller holds a reference to `h` for the duration.
+void Model::run_finalizer(Handle h) {
+  ++objects_[h].times_finalized;
+  events_.finalized.push_back(h);
+  switch (objects_[h].fin) {
+    case Finalizer::none:
+    case Finalizer::log:
+    case Finalizer::legacy:
+      break;
+    case Finalizer::resurrect:
+      revived_.push_back(h);
+      incref(h);
+      break;
+    case Finalizer::alloc: {
+      const Handle fresh = new_object(0, Finalizer::none, h);
+      Object& o = objects_[h];
+      if (o.slots.empty()) {
+        pending_deaths_.push_back(fresh);  // the finalizer's only reference goes away
+        break;
+      }
+      const Handle old = o.slots[0];
+      o.slots[0] = fresh;
+      incref(fresh);
+      if (old != kNull) decref(old);
+      break;
+    }
+  }
+}
+
+void Model::free_object(Handle h) {
+  Object& o = objects_[h];
+  o.freed = true;
+  events_.freed.push_back(h);
+  const Handle moved = live_.back();
+  live_[o.live_index] = moved;
+  objects_[moved].live_index = o.live_index;
+  live_.pop_back();
+  for (Handle& slot : o.slots) {
+    const Handle target = slot;
+    slot = kNull;
+    if (target != kNull) decref(target);
+  }
+}
+
+void Model::clear_weak_references_to(Handle h) {
+  if (objects_[h].weak_count == 0) return;
+  std::vector<std::string> with_callback;
+  for (auto& [name, w] : weak_) {
+    if (w.referent != h) continue;
+    w.referent = kNull;
+    events_.cleared.push_back(name);
+    if (w.callback) with_callback.push_back(name);
+  }
+  objects_[h].weak_count = 0;
+  for (auto& name : with_callback) events_.callbacks.push_back(std::move(name));
+}
+
+// ---- Collections ----
+
+// SPEC.md 3.1 (pep442) and 3.2 (pep442-whole), steps 1-6.
+void Model::collect_pep442(bool young) {
+  ++collection_;
+  const std::vector<Handle> examined = generation(young);
+  // 1. U: the trash among the examined objects.
+  const std::vector<Handle> trash = unreachable_within(examined);
+  // 2. L: legacy finalizers and what they reach in U, set aside.
+  std::vector<Handle> legacy = legacy_closure(trash);
+  std::vector<char> in_legacy(objects_.size(), 0);
+  for (Handle h : legacy) in_legacy[h] = 1;
+  std::vector<Handle> collectable;  // U'
+  for (Handle h : trash) {
+    if (!in_legacy[h]) collectable.push_back(h);
+  }
+  sort_by_id(collectable);
+  // 3. Weak references into U' are cleared, callbacks run, before any finalizer.
+  clear_weak_references_into(collectable);
+  // 4. Finalizers of U' that never ran, in id order, each holding its object. Deaths they
+  //    cause happen at once, by the refcount rule.
+  for (Handle h : collectable) {
+    Object& o = objects_[h];
+    if (o.died_in == collection_ || !has_pep442_finalizer(o.fin) || o.times_finalized > 0) {
+      continue;
+    }
+    incref(h);
+    run_finalizer(h);
+    drain_deaths();
+    decref(h);
+    drain_deaths();
+  }
+  // 5. What died by refcount has left U'. The rest is freed unless a finalizer made it
+  //    reachable again: per object (pep442), or all or nothing (pep442-whole).
+  std::vector<Handle> remaining;
+  for (Handle h : collectable) {
+    if (objects_[h].died_in != collection_) remaining.push_back(h);
+  }
+  std::vector<Handle> doomed = unreachable_within(remaining);
+  if (options_.policy == Policy::pep442_whole && doomed.size() != remaining.size()) {
+    doomed.clear();
+  }
+  free_set(doomed);
+  // 6. What is left of L is uncollectable: its legacy finalizers go to `garbage`.
+  std::int64_t uncollectable = 0;
+  sort_by_id(legacy);
+  for (Handle h : legacy) {
+    if (objects_[h].died_in == collection_) continue;
+    ++uncollectable;
+    if (has_legacy_finalizer(objects_[h])) {
+      garbage_.push_back(h);
+      incref(h);
+      events_.garbage.push_back(h);
+    }
+  }
+  events_.collected = static_cast<std::int64_t>(doomed.size()) + uncollectable;
+  age_generation(examined);
+}
+
+// SPEC.md 3.3: no finalizer runs in a collection; whatever has one is set aside.
+void Model::collect_legacy(bool young) {
+  ++collection_;
+  const std::vector<Handle> examined = generation(young);
+  const std::vector<Handle> trash = unreachable_within(examined);
+  std::vector<Handle> legacy = legacy_closure(trash);
+  std::vector<char> in_legacy(objects_.size(), 0);
+  for (Handle h : legacy) in_legacy[h] = 1;
+  std::vector<Handle> collectable;
+  for (Handle h : trash) {
+    if (!in_legacy[h]) collectable.push_back(h);
+  }
+  clear_weak_references_into(collectable);
+  free_set(collectable);  // an object of L held only by U' dies here by refcount
+  std::int64_t uncollectable = 0;
+  sort_by_id(legacy);
+  for (Handle h : legacy) {
+    if (objects_[h].died_in == collection_) continue;
+    ++uncollectable;
+    if (has_legacy_finalizer(objects_[h])) {
+      garbage_.push_back(h);
+      incref(h);
+      events_.garbage.push_back(h);
+    }
+  }
+  events_.collected = static_cast<std::int64_t>(collectable.size()) + uncollectable;
+  age_generation(examined);
+}
+
+// The objects a collection examines: all live ones, or the young ones (SPEC.md section 4).
+std::vector<Model::Handle> Model::generation(bool young) const {
+  std::vector<Handle> result;
+  for (Handle h : live_) {
+    if (!young || objects_[h].young) result.push_back(h);
+  }
+  return result;
+}
+
+// The objects of `set` that nothing outside `set` reaches: neither a root nor a live object
+// that is not in `set`. (For the young set, references from old objects count as roots.)
+std::vector<Model::Handle> Model::unreachable_within(const std::vector<Handle>& set) const {
+  std::vector<char> member(objects_.size(), 0), reached(objects_.size(), 0);
+  for (Handle h : set) member[h] = 1;
+  std::vector<Handle> work;
+  for (Handle h : root_handles()) {
+    if (member[h]) work.push_back(h);
+  }
+  for (Handle h : live_) {
+    if (member[h]) continue;
+    for (Handle t : objects_[h].slots) {
+      if (t != kNull && member[t]) work.push_back(t);
+    }
+  }
+  while (!work.empty()) {
+    const Handle h = work.back();
+    work.pop_back();
+    if (reached[h]) continue;
+    reached[h] = 1;
+    for (Handle t : objects_[h].slots) {
+      if (t != kNull && member[t] && !reached[t]) work.push_back(t);
+    }
+  }
+  std::vector<Handle> result;
+  for (Handle h : set) {
+    if (!reached[h]) result.push_back(h);
+  }
+  return result;
+}
+
+bool Model::has_legacy_finalizer(const Object& o) const {
+  return options_.policy == Policy::legacy ? o.fin != Finalizer::none : o.fin == Finalizer::legacy;
+}
+
+// L: the objects of `trash` with a legacy finalizer, and every object of `trash` they reach.
+std::vector<Model::Handle> Model::legacy_closure(const std::vector<Handle>& trash) const {
+  std::vector<char> in_trash(objects_.size(), 0), in_closure(objects_.size(), 0);
+  for (Handle h : trash) in_trash[h] = 1;
+  std::vector<Handle> work, closure;
+  for (Handle h : trash) {
+    if (has_legacy_finalizer(objects_[h])) work.push_back(h);
+  }
+  while (!work.empty()) {
+    const Handle h = work.back();
+    work.pop_back();
+    if (in_closure[h]) continue;
+    in_closure[h] = 1;
+    closure.push_back(h);
+    for (Handle t : objects_[h].slots) {
+      if (t != kNull && in_trash[t] && !in_closure[t]) work.push_back(t);
+    }
+  }
+  return closure;
+}
+
+void Model::clear_weak_references_into(const std::vector<Handle>& set) {
+  std::vector<char> member(objects_.size(), 0);
+  for (Handle h : set) member[h] = 1;
+  std::vector<std::string> with_callback;
+  for (auto& [name, w] : weak_) {
+    if (w.referent == kNull || !member[w.referent]) continue;
+    --objects_[w.referent].weak_count;
+    w.referent = kNull;
+    events_.cleared.push_back(name);
+    if (w.callback) with_callback.push_back(name);
+  }
+  for (auto& name : with_callback) events_.callbacks.push_back(std::move(name));
+}
+
+// Frees every object of `set` whatever its count; references from the set to objects
+// outside it are released, and those objects may die by refcount.
+void Model::free_set(const std::vector<Handle>& set) {
+  std::vector<char> member(objects_.size(), 0);
+  for (Handle h : set) member[h] = 1;
+  for (Handle h : set) {
+    for (Handle& slot : objects_[h].slots) {
+      if (slot != kNull && member[slot]) slot = kNull;
+    }
+  }
+  for (Handle h : set) free_object(h);
+  drain_deaths();
+}
+
+// Survivors of a collection become old, except objects re-tracked during it (resurrected on
+// the refcount path); objects allocated during it were not examined and stay young.
+void Model::age_generation(const std::vector<Handle>& examined) {
+  for (Handle h : examined) {
+    Object& o = objects_[h];
+    if (!o.freed && o.died_in != collection_) o.young = false;
+  }
+}
+
+void Model::sort_by_id(std::vector<Handle>& handles) const {
+  std::sort(handles.begin(), handles.end(),
+            [&](Handle a, Handle b) { return objects_[a].id < objects_[b].id; });
+}
+
+// SPEC.md section 1, "Numbering": objects that finalizers allocated during this op are
+// numbered now, in the order of their creators' ids.
+void Model::settle_numbering() {
+  if (unnumbered_.empty()) return;
+  std::sort(unnumbered_.begin(), unnumbered_.end(), [&](Handle a, Handle b) {
+    return objects_[objects_[a].creator].id < objects_[objects_[b].creator].id;
+  });
+  for (Handle h : unnumbered_) {
+    objects_[h].id = ObjectId{static_cast<std::uint32_t>(handle_of_id_.size())};
+    objects_[h].numbered = true;
+    handle_of_id_.push_back(h);
+  }
+  unnumbered_.clear();
+}
+
+Events Model::take_events() {
+  Events e;
+  auto ids = [&](const std::vector<Handle>& hs) {
+    std::vector<ObjectId> out;
+    out.reserve(hs.size());
+    for (Handle h : hs) out.push_back(objects_[h].id);
+    return out;
+  };
+  e.freed = ids(events_.freed);
+  e.finalized = ids(events_.finalized);
+  e.garbage = ids(events_.garbage);
+  e.cleared = std::move(events_.cleared);
+  e.callbacks = std::move(events_.callbacks);
+  e.collected = events_.collected;
+  events_ = PendingEvents{};
+  e.sort();
+  return e;
+}
+
+// ---- Queries ----
+
+const Model::Object& Model::object(ObjectId id) const {
+  if (id.value >= handle_of_id_.size()) {
+    throw std::out_of_range("no object @" + std::to_string(id.value) + " yet");
+  }
+  return objects_[handle_of_id_[id.value]];
+}
+
+std::vector<std::optional<ObjectId>> Model::slots(ObjectId id) const {
+  std::vector<std::optional<ObjectId>> result;
+  for (Handle t : object(id).slots) {
+    result.push_back(t == kNull ? std::nullopt : std::optional(objects_[t].id));
+  }
+  return result;
+}
+
+std::optional<ObjectId> Model::variable(std::string_view name) const {
+  const Handle h = lookup(name);
+  return h == kNull ? std::nullopt : std::optional(objects_[h].id);
+}
+
+std::optional<ObjectId> Model::weak_referent(std::string_view weak_variable) const {
+  auto it = weak_.find(std::string(weak_variable));
+  if (it == weak_.end() || it->second.referent == kNull) return std::nullopt;
+  return objects_[it->second.referent].id;
+}
+
+std::vector<ObjectId> Model::garbage() const {
+  std::vector<ObjectId> ids;
+  for (Handle h : garbage_) ids.push_back(objects_[h].id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::vector<ObjectId> Model::revived() const {
+  std::vector<ObjectId> ids;
+  for (Handle h : revived_) ids.push_back(objects_[h].id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::vector<Model::Handle> Model::root_handles() const {
+  std::vector<Handle> roots;
+  roots.reserve(variables_.size() + revived_.size() + garbage_.size());
+  for (const auto& [name, h] : variables_) roots.push_back(h);
+  roots.insert(roots.end(), revived_.begin(), revived_.end());
+  roots.insert(roots.end(), garbage_.begin(), garbage_.end());
+  return roots;
+}
+
+std::vector<bool> Model::reachable() const {
+  std::vector<bool> result(handle_of_id_.size(), false);
+  std::vector<char> seen(objects_.size(), 0);
+  std::vector<Handle> work = root_handles();
+  while (!work.empty()) {
+    const Handle h = work.back();
+    work.pop_back();
+    if (seen[h]) continue;
+    seen[h] = 1;
+    result[objects_[h].id.value] = true;
+    for (Handle t : objects_[h].slots) {
+      if (t != kNull && !seen[t]) work.push_back(t);
+    }
+  }
+  return result;
+}
+
+HeapGraph Model::graph() const {
+  HeapGraph g;
+  for (const auto& [name, h] : variables_) g.variables[name] = objects_[h].id;
+  for (const auto& [name, w] : weak_) {
+    g.weak[name] = w.referent == kNull ? std::nullopt : std::optional(objects_[w.referent].id);
+  }
+  g.revived = revived();
+  g.garbage = garbage();
+  const std::vector<bool> live = reachable();
+  for (std::uint32_t id = 0; id < live.size(); ++id) {
+    if (live[id]) g.objects[ObjectId{id}] = slots(ObjectId{id});
+  }
+  return g;
+}
+
+std::optional<std::string> Model::check(const Op& expectation) const {
+  auto at = [](ObjectId id) { return "@" + std::to_string(id.value); };
+  auto each = [&](const ObjectList& list, auto&& holds,
+                  std::string_view what) -> std::optional<std::string> {
+    for (ObjectId id : list.ids) {
+      if (id.value >= object_count()) return "there is no object " + at(id) + " yet";
+      if (!holds(id)) return at(id) + " is not " + std::string(what);
+    }
+    return std::nullopt;
+  };
+  return std::visit(
+      Overloaded{
+          [&](const ExpectCollected& e) -> std::optional<std::string> {
+            if (!last_collected_) return "no collection has run";
+            if (*last_collected_ == e.count.value) return std::nullopt;
+            return "the last collect returned " + std::to_string(*last_collected_) + ", not " +
+                   std::to_string(e.count.value);
+          },
+          [&](const ExpectFreed& e) {
+            return each(
+                e.ids, [&](ObjectId id) { return is_freed(id); }, "freed");
+          },
+          [&](const ExpectAlive& e) {
+            return each(
+                e.ids, [&](ObjectId id) { return !is_freed(id); }, "alive");
+          },
+          [&](const ExpectFinalized& e) {
+            return each(
+                e.ids, [&](ObjectId id) { return times_finalized(id) > 0; }, "finalized");
+          },
+          [&](const ExpectGarbage& e) {
+            const std::vector<ObjectId> g = garbage();
+            return each(
+                e.ids, [&](ObjectId id) { return std::binary_search(g.begin(), g.end(), id); },
+                "in garbage");
+          },
+          [&](const ExpectRefcount& e) -> std::optional<std::string> {
+            const std::optional<ObjectId> id = variable(e.var.name);
+            if (!id) return e.var.name + " is unbound";
+            if (refcount(*id) == e.count.value) return std::nullopt;
+            return e.var.name + " (" + at(*id) + ") has " + std::to_string(refcount(*id)) +
+                   " references, not " + std::to_string(e.count.value);
+          },
+          [](const auto&) -> std::optional<std::string> { return std::nullopt; },
+      },
+      expectation);
+}
+
+}  // namespace gcfuzz

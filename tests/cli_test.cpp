@@ -1,0 +1,186 @@
+// The gcfuzz command as a user meets it: outputs, files and exit codes (DESIGN.md: 0 all
+// agree, 1 a divergence or failed expectation, 2 bad usage or input, 3 internal error).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "harness/text.h"
+
+namespace gcfuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("gcfuzz-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p;
+  }
+  Outcome gcfuzz(const std::string& args) {
+    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
+    const std::string command =
+        std::string(GCFUZZ_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string();
+    const int raw = std::system(command.c_str());
+    return Outcome{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
+  }
+  fs::path dir_;
+};
+
+const std::string kLeakTest =
+    "alloc a 1 fin=log\nalloc b 1 fin=log\nlink a 0 b\nlink b 0 a\ndrop a\ndrop b\ncollect\n";
+
+TEST_F(Cli, MalformedTraceIsFileLineColumnAndExitTwo) {
+  const fs::path bad = write("bad.gct", "alloc a 1\nlink a zero b\n");
+  for (const std::string verb : {"replay", "model", "show", "show --python", "show --dot"}) {
+    const Outcome r = gcfuzz(verb + " " + bad.string());
+    EXPECT_EQ(r.status, 2) << verb;
+    EXPECT_EQ(r.err, bad.string() + ":2:8: expected a slot index (0..15), got 'zero'\n") << verb;
+    EXPECT_EQ(r.out, "") << verb;
+  }
+}
+
+TEST_F(Cli, BadUsageIsExitTwo) {
+  EXPECT_EQ(gcfuzz("").status, 2);
+  EXPECT_EQ(gcfuzz("frobnicate").status, 2);
+  EXPECT_EQ(gcfuzz("run --traces many").status, 2);
+  const Outcome unknown =
+      gcfuzz("replay -c nosuch:collector " + write("t.gct", kLeakTest).string());
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.err.find("no collector matches 'nosuch:collector'"), std::string::npos);
+  EXPECT_EQ(gcfuzz("model --policy python4 " + write("u.gct", kLeakTest).string()).status, 2);
+  EXPECT_EQ(gcfuzz("replay " + (dir_ / "missing.gct").string()).status, 2);
+  EXPECT_EQ(gcfuzz("--help").status, 0);
+}
+
+TEST_F(Cli, ListShowsTheCollectorsAndHidesMutants) {
+  const Outcome r = gcfuzz("list");
+  EXPECT_EQ(r.status, 0);
+  for (const char* name : {"refcount:pep442", "trial-deletion:pep442",
+                           "trial-deletion:pep442-whole", "trial-deletion:legacy"}) {
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+  }
+  EXPECT_EQ(r.out.find("~"), std::string::npos);
+  const Outcome all = gcfuzz("list --mutants");
+  EXPECT_NE(all.out.find("refcount:pep442~finalize-twice"), std::string::npos);
+}
+
+TEST_F(Cli, ModelShowsTheLeakTestPairUnderEachPolicy) {
+  const fs::path pair = write("pair.gct", kLeakTest);
+  const Outcome legacy = gcfuzz("model --policy legacy --json " + pair.string());
+  EXPECT_EQ(legacy.status, 0);
+  EXPECT_NE(
+      legacy.out.find(R"({"op": 6, "text": "collect", "freed": [], "finalized": [], )"
+                      R"("garbage": [0, 1], "cleared": [], "callbacks": [], "collected": 2})"),
+      std::string::npos)
+      << legacy.out;
+  const Outcome pep442 = gcfuzz("model --policy pep442 --json " + pair.string());
+  EXPECT_NE(pep442.out.find(R"({"op": 6, "text": "collect", "freed": [0, 1], "finalized": [0, 1], )"
+                            R"("garbage": [], "cleared": [], "callbacks": [], "collected": 2})"),
+            std::string::npos)
+      << pep442.out;
+}
+
+TEST_F(Cli, FailedExpectationIsExitOne) {
+  const fs::path t = write("e.gct", kLeakTest +
+                                        "expect garbage @0 @1 when legacy\n"
+                                        "expect freed @0 when pep442\n");
+  EXPECT_EQ(gcfuzz("model --policy legacy " + t.string()).status, 0);
+  EXPECT_EQ(gcfuzz("model --policy pep442 " + t.string()).status, 0);
+  EXPECT_EQ(gcfuzz("replay " + t.string()).status, 0);
+  const fs::path wrong = write("w.gct", kLeakTest + "expect freed @0 when legacy\n");
+  const Outcome r = gcfuzz("model --policy legacy " + wrong.string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find(wrong.string() + ":8: expectation failed under legacy: @0 is not freed"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(gcfuzz("replay -c trial-deletion:legacy " + wrong.string()).status, 1);
+}
+
+TEST_F(Cli, ReplayOfAMutantIsExitOneWithTheDivergence) {
+  const fs::path t = write("r.gct", "alloc a 1 fin=resurrect\ndrop a\nclear revived\n");
+  EXPECT_EQ(gcfuzz("replay -c refcount:pep442 " + t.string()).status, 0);
+  const Outcome r = gcfuzz("replay -c refcount:pep442~finalize-twice " + t.string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("refcount:pep442~finalize-twice: finalizer divergence at op 2 (" +
+                       t.string() + ":3): clear revived"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("SUMMARY: gcfuzz replay: 1 divergences"), std::string::npos);
+}
+
+TEST_F(Cli, ReplayJsonHasOneObjectPerOpAndCollector) {
+  const Outcome r =
+      gcfuzz("replay --json -c trial-deletion:legacy " + write("j.gct", kLeakTest).string());
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find(R"("garbage":[0,1])"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 7);
+}
+
+TEST_F(Cli, RunSavesShrunkFailuresAtomicallyUnderTheirHash) {
+  const fs::path saved = dir_ / "saved";
+  const Outcome r = gcfuzz(
+      "run --quiet --seed 1 --traces 2000 -c 'refcount:pep442~finalize-twice' "
+      "--save " +
+      saved.string());
+  EXPECT_EQ(r.status, 1);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(saved)) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].extension(), ".gct");
+  EXPECT_EQ(files[0].filename().string().rfind("refcount-pep442~finalize-twice-", 0), 0u);
+  const ParseResult parsed = load_trace(files[0]);
+  ASSERT_FALSE(parsed.error);
+  EXPECT_LE(parsed.parsed->trace.ops.size(), 5u);
+  // The saved file reproduces the divergence as-is.
+  EXPECT_EQ(gcfuzz("replay -c 'refcount:pep442~finalize-twice' " + files[0].string()).status, 1);
+  EXPECT_EQ(gcfuzz("replay -c refcount:pep442 " + files[0].string()).status, 0);
+  EXPECT_NE(r.out.find("saved: " + files[0].string()), std::string::npos);
+}
+
+TEST_F(Cli, RunOverTheRealCollectorsAgrees) {
+  const Outcome r = gcfuzz("run --quiet --seed 5 --traces 300");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("SUMMARY: gcfuzz run: 300 traces"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, ShowPrintsCanonicalTextDotAndPython) {
+  const fs::path t = write("s.gct", "# a comment\nalloc  a 1 fin=none\n" + kLeakTest);
+  EXPECT_EQ(gcfuzz("show " + t.string()).out, "# a comment\nalloc a 1\n" + kLeakTest);
+  const Outcome dot = gcfuzz("show --dot --policy legacy " + t.string());
+  EXPECT_EQ(dot.status, 0);
+  EXPECT_EQ(dot.out.rfind("digraph heap {", 0), 0u);
+  EXPECT_NE(dot.out.find("garbage -> o1"), std::string::npos);
+  EXPECT_EQ(gcfuzz("show --dot --at 99 " + t.string()).status, 2);
+  const Outcome py = gcfuzz("show --python " + t.string());
+  EXPECT_NE(py.out.find("import gc"), std::string::npos);
+  EXPECT_NE(py.out.find("run(7, 'collect', op_collect, False)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gcfuzz

@@ -1,0 +1,166 @@
+// Every known-buggy mutant is caught by a random campaign (a checker that catches nothing
+// proves nothing), by a trace its original passes; crashes and hangs of a collector are
+// findings too, not the end of the run.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "collectors/heap_memory.h"
+#include "harness/campaign.h"
+#include "harness/isolated_runner.h"
+#include "harness/report.h"
+#include "harness/text.h"
+
+namespace gcfuzz {
+namespace {
+
+std::vector<const CollectorInfo*> mutants() {
+  std::vector<const CollectorInfo*> result;
+  for (const CollectorInfo& c : registry()) {
+    if (c.is_mutant()) result.push_back(&c);
+  }
+  return result;
+}
+
+std::string test_name(const ::testing::TestParamInfo<const CollectorInfo*>& info) {
+  std::string name(info.param->name);
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+class Mutant : public ::testing::TestWithParam<const CollectorInfo*> {};
+
+TEST_P(Mutant, IsCaughtByATraceItsOriginalPasses) {
+  const CollectorInfo& mutant = *GetParam();
+  const CollectorInfo* original = find_collector(mutant.mutant_of);
+  ASSERT_NE(original, nullptr) << mutant.mutant_of;
+  CampaignOptions options;
+  options.seed = 1;
+  options.max_traces = 20000;
+  options.time_limit = std::chrono::seconds(240);
+  const CollectorInfo* const one[] = {&mutant};
+  const CampaignResult result = run_campaign(one, options);
+  ASSERT_TRUE(result.tallies.front().finding)
+      << mutant.name << " was not caught in " << result.tallies.front().traces << " traces";
+  const Finding& f = *result.tallies.front().finding;
+  const LaneResult on_original = run_lane(f.shrunk, *original, Isolation{});
+  EXPECT_FALSE(on_original.divergence)
+      << "the trace that caught " << mutant.name << " fails on " << original->name << " too:\n"
+      << format_divergence(*on_original.divergence, f.shrunk) << "\n"
+      << print_trace(f.shrunk);
+  EXPECT_LE(f.shrunk.ops.size(), f.original_ops);
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, Mutant, ::testing::ValuesIn(mutants()), test_name);
+
+TEST(Registry, EveryCollectorHasAtLeastTwoMutants) {
+  for (const CollectorInfo& c : registry()) {
+    if (c.is_mutant()) continue;
+    int n = 0;
+    for (const CollectorInfo& m : registry()) n += m.mutant_of == c.name;
+    EXPECT_GE(n, 2) << c.name;
+  }
+}
+
+// ---- Isolation: collectors that crash or hang (test-only, not registered) ----
+
+// A collector that reads an object it has just freed on `collect`.
+class UseAfterFree final : public Collector, HeapView {
+ public:
+  explicit UseAfterFree(Observer& o) : observer_(o) {}
+  void alloc(std::string_view, int, Finalizer) override {}
+  void link(std::string_view, int, std::string_view) override {}
+  void unlink(std::string_view, int) override {}
+  void load(std::string_view, std::string_view, int) override {}
+  void copy(std::string_view, std::string_view) override {}
+  void drop(std::string_view) override {}
+  void weak(std::string_view, std::string_view, bool) override {}
+  void deref(std::string_view, std::string_view) override {}
+  void collect(bool) override {
+    auto* p = static_cast<volatile int*>(memory_.allocate(16));
+    memory_.release(const_cast<int*>(p), 16);
+    observer_.collected(p[1]);  // traps under AddressSanitizer
+  }
+  void clear(RootList) override {}
+  const HeapView& view() const override { return *this; }
+
+ private:
+  void for_each_variable(const std::function<void(std::string_view, Ref)>&) const override {}
+  void for_each_weak(const std::function<void(std::string_view, Ref)>&) const override {}
+  void for_each_in_list(RootList, const std::function<void(Ref)>&) const override {}
+  void for_each_object(const std::function<void(Ref)>&) const override {}
+  ObjectId id(Ref) const override { return {}; }
+  int slot_count(Ref) const override { return 0; }
+  Ref slot(Ref, int) const override { return nullptr; }
+
+  Observer& observer_;
+  ObjectMemory memory_;
+};
+
+// A collector whose `collect` never returns.
+class Hang final : public Collector {
+ public:
+  explicit Hang(Observer&) {}
+  void alloc(std::string_view, int, Finalizer) override {}
+  void link(std::string_view, int, std::string_view) override {}
+  void unlink(std::string_view, int) override {}
+  void load(std::string_view, std::string_view, int) override {}
+  void copy(std::string_view, std::string_view) override {}
+  void drop(std::string_view) override {}
+  void weak(std::string_view, std::string_view, bool) override {}
+  void deref(std::string_view, std::string_view) override {}
+  void collect(bool) override {
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  void clear(RootList) override {}
+  const HeapView& view() const override { std::abort(); }
+};
+
+constexpr Capabilities kNothing{.policy = Policy::pep442, .collects_cycles = false};
+
+Trace two_ops() {
+  Trace t;
+  t.ops = {Op{Drop{Var{"a"}}}, Op{Collect{}}};
+  return t;
+}
+
+TEST(Isolation, ACrashingCollectorIsAFindingWithTheSanitizerReport) {
+  const CollectorInfo info{
+      "test:use-after-free", "", kNothing, "",
+      [](Observer& o) -> std::unique_ptr<Collector> { return std::make_unique<UseAfterFree>(o); }};
+  const LaneResult r = run_lane(two_ops(), info, Isolation{});
+  ASSERT_TRUE(r.divergence);
+  EXPECT_EQ(r.divergence->check, Check::crash);
+  EXPECT_EQ(r.divergence->op_index, 1u);
+  EXPECT_NE(r.divergence->detail.find("AddressSanitizer: use-after-poison"), std::string::npos)
+      << r.divergence->detail;
+}
+
+TEST(Isolation, AHangingCollectorTimesOut) {
+  const CollectorInfo info{
+      "test:hang", "", kNothing, "",
+      [](Observer& o) -> std::unique_ptr<Collector> { return std::make_unique<Hang>(o); }};
+  const LaneResult r =
+      run_lane(two_ops(), info, Isolation{.quiet_limit = std::chrono::milliseconds(1500)});
+  ASSERT_TRUE(r.divergence);
+  EXPECT_EQ(r.divergence->check, Check::timeout);
+  EXPECT_EQ(r.divergence->op_index, 1u);
+}
+
+TEST(Isolation, ObjectMemoryPoisonsWhatIsReleased) {
+  EXPECT_DEATH(
+      {
+        ObjectMemory memory;
+        auto* p = static_cast<volatile char*>(memory.allocate(48));
+        p[0] = 1;
+        memory.release(const_cast<char*>(p), 48);
+        p[0] = 2;
+      },
+      "use-after-poison");
+}
+
+}  // namespace
+}  // namespace gcfuzz
