@@ -11,6 +11,7 @@
 #include "harness/report.h"
 #include "harness/text.h"
 #include "model/model.h"
+#include "tests/printers.h"
 
 namespace gcfuzz {
 namespace {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "harness/text.h"
+#include "tests/printers.h"
 
 namespace gcfuzz {
 namespace {

@@ -11,6 +11,7 @@
 #include "harness/isolated_runner.h"
 #include "harness/report.h"
 #include "harness/text.h"
+#include "tests/printers.h"
 
 namespace gcfuzz {
 namespace {

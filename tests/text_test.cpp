@@ -7,6 +7,7 @@
 
 #include "harness/generators.h"
 #include "harness/text.h"
+#include "tests/printers.h"
 
 namespace gcfuzz {
 namespace {

@@ -1,0 +1,121 @@
+// Throughput of the differential run (Google Benchmark; speed is measured here, never
+// asserted in a test):
+// - traces/s and ops/s on 64-op random traces, for the model alone and for the model in
+//   lockstep with each collector (all checks on);
+// - cost per op on one long random trace of 10k, 100k and 1M ops, which must stay flat
+//   (linear total time) as the trace grows 10x.
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <vector>
+
+#include "harness/campaign.h"
+#include "harness/isolated_runner.h"
+#include "model/model.h"
+
+namespace gcfuzz {
+namespace {
+
+constexpr std::uint64_t kSeed = 20261121;
+
+// 1000 random traces of up to 64 ops, the campaign's own generator and seed schedule.
+const std::vector<Trace>& short_traces() {
+  static const std::vector<Trace> traces = [] {
+    std::vector<Trace> t;
+    for (std::size_t i = 0; i < 1000; ++i) t.push_back(campaign_trace(kSeed, i, 64).value());
+    return t;
+  }();
+  return traces;
+}
+
+// One trace of exactly `ops` ops: campaign traces laid end to end (variables carry over).
+const Trace& long_trace(std::size_t ops) {
+  static std::map<std::size_t, Trace> cache;
+  Trace& t = cache[ops];
+  for (std::size_t i = 0; t.ops.size() < ops; ++i) {
+    const Trace piece = campaign_trace(kSeed + 1, i, 64).value();
+    for (const Op& op : piece.ops) {
+      if (t.ops.size() == ops) break;
+      t.ops.push_back(op);
+    }
+  }
+  return t;
+}
+
+std::size_t count_ops(const std::vector<Trace>& traces) {
+  std::size_t n = 0;
+  for (const Trace& t : traces) n += t.ops.size();
+  return n;
+}
+
+void report(benchmark::State& state, std::size_t traces, std::size_t ops) {
+  state.counters["traces/s"] =
+      benchmark::Counter(static_cast<double>(traces), benchmark::Counter::kIsRate);
+  state.counters["ops/s"] = benchmark::Counter(static_cast<double>(ops), benchmark::Counter::kIsRate);
+}
+
+void model_alone(benchmark::State& state, Policy policy) {
+  const std::vector<Trace>& traces = short_traces();
+  for (auto _ : state) {
+    for (const Trace& t : traces) {
+      Model model(ModelOptions{.policy = policy});
+      for (const Op& op : t.ops) benchmark::DoNotOptimize(model.apply(op));
+    }
+  }
+  report(state, state.iterations() * traces.size(), state.iterations() * count_ops(traces));
+}
+
+void model_and_collector(benchmark::State& state, const CollectorInfo* collector) {
+  const std::vector<Trace>& traces = short_traces();
+  for (auto _ : state) {
+    for (const Trace& t : traces) {
+      const LaneResult r = run_lane(t, *collector, Isolation{.fork = false});
+      if (r.divergence) state.SkipWithError("the collector diverged from the model");
+    }
+  }
+  report(state, state.iterations() * traces.size(), state.iterations() * count_ops(traces));
+}
+
+void cost_per_op(benchmark::State& state, const CollectorInfo* collector) {
+  const Trace& trace = long_trace(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    const LaneResult r = run_lane(trace, *collector, Isolation{.fork = false});
+    if (r.divergence) state.SkipWithError("the collector diverged from the model");
+  }
+  // Seconds per op, printed with an SI prefix (e.g. 1.2u = 1.2 microseconds per op).
+  state.counters["time/op"] =
+      benchmark::Counter(static_cast<double>(trace.ops.size() * state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void register_all() {
+  for (Policy p : {Policy::pep442, Policy::pep442_whole, Policy::legacy}) {
+    benchmark::RegisterBenchmark(("model/" + std::string(name_of(p))).c_str(), model_alone, p)
+        ->Unit(benchmark::kMillisecond);
+  }
+  for (const CollectorInfo& c : registry()) {
+    if (c.is_mutant()) continue;
+    benchmark::RegisterBenchmark(("model+collector/" + std::string(c.name)).c_str(),
+                                 model_and_collector, &c)
+        ->Unit(benchmark::kMillisecond);
+  }
+  for (const CollectorInfo& c : registry()) {
+    if (c.is_mutant()) continue;
+    benchmark::RegisterBenchmark(("cost-per-op/" + std::string(c.name)).c_str(), cost_per_op, &c)
+        ->Arg(10'000)
+        ->Arg(100'000)
+        ->Arg(1'000'000)
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(1);
+  }
+}
+
+}  // namespace
+}  // namespace gcfuzz
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  gcfuzz::register_all();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

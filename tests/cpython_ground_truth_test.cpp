@@ -1,0 +1,262 @@
+// The model against real CPython: every corpus trace, run in CPython 2.7, 3.8, 3.11 and
+// 3.13, must produce the model's events op for op (SPEC.md: where the two disagree, the
+// interpreter is right). Also tests the oracle's own error paths with fake interpreters.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "harness/cpython_oracle.h"
+#include "harness/event_format.h"
+#include "harness/text.h"
+#include "model/model.h"
+#include "tests/printers.h"
+
+namespace gcfuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::chrono::milliseconds kTraceLimit{60'000};
+
+// Probing every interpreter takes a second or two; once per test program is enough.
+const std::vector<Interpreter>& interpreters() {
+  static const std::vector<Interpreter> found = find_interpreters();
+  return found;
+}
+
+std::vector<fs::path> corpus_files() {
+  std::vector<fs::path> files;
+  for (const auto& entry :
+       fs::recursive_directory_iterator(fs::path(GCFUZZ_SOURCE_DIR) / "corpus")) {
+    if (entry.is_regular_file() && entry.path().extension() == ".gct")
+      files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string relative_name(const fs::path& file) {
+  return fs::relative(file, GCFUZZ_SOURCE_DIR).string();
+}
+
+bool uses_legacy_finalizers(const Trace& trace) {
+  return std::any_of(trace.ops.begin(), trace.ops.end(), [](const Op& op) {
+    const Alloc* alloc = std::get_if<Alloc>(&op);
+    return alloc && alloc->fin.kind == Finalizer::legacy;
+  });
+}
+
+struct GroundTruthCase {
+  int major;
+  int minor;
+  Policy policy;  // what the model must be run with to match this interpreter
+};
+
+void PrintTo(const GroundTruthCase& c, std::ostream* os) {
+  *os << "CPython " << c.major << "." << c.minor << " (" << name_of(c.policy) << ")";
+}
+
+std::string case_name(const ::testing::TestParamInfo<GroundTruthCase>& info) {
+  return fmt::format("CPython{}{}", info.param.major, info.param.minor);
+}
+
+class CPythonGroundTruth : public ::testing::TestWithParam<GroundTruthCase> {};
+
+TEST_P(CPythonGroundTruth, EveryCorpusTraceGivesTheModelsEventsOpForOp) {
+  const GroundTruthCase& c = GetParam();
+  const std::optional<Interpreter> python = pick_interpreter(interpreters(), c.major, c.minor);
+  if (!python) {
+    GTEST_SKIP() << "no CPython " << c.major << "." << c.minor << " found; looked for "
+                 << interpreter_search_places();
+  }
+  ASSERT_EQ(python->policy, c.policy)
+      << "CPython " << python->version() << " is not " << name_of(c.policy);
+  const std::vector<fs::path> files = corpus_files();
+  ASSERT_FALSE(files.empty()) << "no .gct file under " << GCFUZZ_SOURCE_DIR << "/corpus";
+
+  int agreed = 0, disagreed = 0, not_run = 0;
+  for (const fs::path& file : files) {
+    const std::string name = relative_name(file);
+    const ParseResult parsed = load_trace(file);
+    if (!parsed.parsed) {
+      ADD_FAILURE() << parsed.error->to_string();
+      ++disagreed;
+      continue;
+    }
+    const Trace& trace = parsed.parsed->trace;
+    if (uses_legacy_finalizers(trace) && !python->legacy_finalizers) {
+      ++not_run;  // this build has no _testcapi.with_tp_del: it cannot make fin=legacy
+      continue;
+    }
+    const OracleResult observed = run_in_python(trace, *python, kTraceLimit);
+    if (!observed.ok()) {
+      ADD_FAILURE() << name << ": " << observed.error;
+      ++disagreed;
+      continue;
+    }
+    ASSERT_EQ(observed.per_op.size(), trace.ops.size());
+    Model model(ModelOptions{.policy = c.policy});
+    std::size_t first_difference = trace.ops.size();
+    std::size_t differences = 0;
+    Events expected_there, observed_there;
+    for (std::size_t i = 0; i < trace.ops.size(); ++i) {
+      const Events expected = model.apply(trace.ops[i]);
+      if (expected == observed.per_op[i]) continue;
+      if (differences++ == 0) {
+        first_difference = i;
+        expected_there = expected;
+        observed_there = observed.per_op[i];
+      }
+    }
+    if (differences == 0) {
+      ++agreed;
+      continue;
+    }
+    ++disagreed;
+    ADD_FAILURE() << name << ":" << parsed.parsed->line_of_op[first_difference] << ": op "
+                  << first_difference << " `" << print_op(trace.ops[first_difference]) << "`\n"
+                  << "  model (" << name_of(c.policy) << ") expects: " << describe(expected_there)
+                  << "\n  CPython " << python->version() << " did:  " << describe(observed_there)
+                  << "\n  (" << differences << " op(s) of this trace differ; this is the first)";
+  }
+  const std::string summary = fmt::format(
+      "CPython {} ({}, {}): {} corpus traces, {} agree with the model, {} disagree, "
+      "{} not run",
+      python->version(), name_of(c.policy), python->path.string(), files.size(), agreed, disagreed,
+      not_run);
+  std::cout << "[ground truth] " << summary << "\n";
+  RecordProperty("traces", static_cast<int>(files.size()));
+  RecordProperty("agreed", agreed);
+  if (not_run > 0) {
+    GTEST_SKIP() << not_run << " trace(s) use fin=legacy, which this build of CPython "
+                 << python->version() << " cannot make (no _testcapi.with_tp_del). " << summary;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Interpreters, CPythonGroundTruth,
+                         ::testing::Values(GroundTruthCase{2, 7, Policy::legacy},
+                                           GroundTruthCase{3, 8, Policy::pep442_whole},
+                                           GroundTruthCase{3, 11, Policy::pep442},
+                                           GroundTruthCase{3, 13, Policy::pep442}),
+                         case_name);
+
+// ---- The oracle itself ----
+
+TEST(CPythonOracle, PolicyFollowsTheVersion) {
+  EXPECT_EQ(policy_of_cpython(2, 7), Policy::legacy);
+  EXPECT_EQ(policy_of_cpython(3, 3), Policy::legacy);
+  EXPECT_EQ(policy_of_cpython(3, 4), Policy::pep442_whole);
+  EXPECT_EQ(policy_of_cpython(3, 8), Policy::pep442_whole);
+  EXPECT_EQ(policy_of_cpython(3, 9), Policy::pep442);
+  EXPECT_EQ(policy_of_cpython(3, 13), Policy::pep442);
+}
+
+TEST(CPythonOracle, PicksABuildThatCanMakeLegacyFinalizersThenTheHighestPatch) {
+  const std::vector<Interpreter> found = {
+      {.path = "/a/python3.11", .major = 3, .minor = 11, .patch = 9, .legacy_finalizers = false},
+      {.path = "/b/python3.11", .major = 3, .minor = 11, .patch = 2, .legacy_finalizers = true},
+      {.path = "/c/python3.11", .major = 3, .minor = 11, .patch = 7, .legacy_finalizers = true},
+      {.path = "/d/python3.12", .major = 3, .minor = 12, .patch = 1, .legacy_finalizers = true},
+  };
+  ASSERT_TRUE(pick_interpreter(found, 3, 11));
+  EXPECT_EQ(pick_interpreter(found, 3, 11)->path, "/c/python3.11");
+  EXPECT_FALSE(pick_interpreter(found, 3, 10));
+}
+
+TEST(CPythonOracle, FoundInterpretersAreSortedAndDistinct) {
+  const std::vector<Interpreter>& found = interpreters();
+  for (std::size_t i = 1; i < found.size(); ++i) {
+    EXPECT_LE(std::tie(found[i - 1].major, found[i - 1].minor, found[i - 1].patch),
+              std::tie(found[i].major, found[i].minor, found[i].patch));
+    for (std::size_t j = 0; j < i; ++j) EXPECT_NE(found[i].path, found[j].path);
+  }
+  for (const Interpreter& i : found) {
+    EXPECT_EQ(i.policy, policy_of_cpython(i.major, i.minor)) << i.path;
+    EXPECT_TRUE(i.path.is_absolute()) << i.path;
+  }
+}
+
+// A stand-in interpreter: a shell script in a fresh directory, removed afterwards.
+class FakeInterpreter {
+ public:
+  explicit FakeInterpreter(const std::string& body) {
+    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           fmt::format("gcfuzz-fake-python-{}-{}", ::getpid(), test->name());
+    fs::create_directories(dir_);
+    interpreter_.path = dir_ / "python";
+    std::ofstream(interpreter_.path) << "#!/bin/sh\n" << body << "\n";
+    fs::permissions(interpreter_.path, fs::perms::owner_all);
+    interpreter_.major = 3;
+    interpreter_.minor = 11;
+  }
+  ~FakeInterpreter() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  const Interpreter& get() const { return interpreter_; }
+
+ private:
+  fs::path dir_;
+  Interpreter interpreter_;
+};
+
+Trace small_trace() {
+  return parse_trace("alloc a 1\nlink a 0 a\ndrop a\ncollect\n", "small").parsed->trace;
+}
+
+TEST(CPythonOracle, ReportsAnInterpreterThatCannotStart) {
+  Interpreter missing{.path = "/nonexistent/gcfuzz/python", .major = 3, .minor = 11};
+  const OracleResult r = run_in_python(small_trace(), missing, std::chrono::seconds(5));
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.error.find("/nonexistent/gcfuzz/python"), std::string::npos) << r.error;
+}
+
+TEST(CPythonOracle, ReportsAFailureWithTheTailOfStderr) {
+  FakeInterpreter fake("cat >/dev/null; echo 'Traceback: something broke' >&2; exit 1");
+  const OracleResult r = run_in_python(small_trace(), fake.get(), std::chrono::seconds(5));
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.error.find("exited with status 1"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("something broke"), std::string::npos) << r.error;
+}
+
+TEST(CPythonOracle, KillsAnInterpreterThatRunsPastTheLimit) {
+  FakeInterpreter fake("exec sleep 30");
+  const auto start = std::chrono::steady_clock::now();
+  const OracleResult r = run_in_python(small_trace(), fake.get(), std::chrono::milliseconds(300));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.error.find("did not finish"), std::string::npos) << r.error;
+}
+
+TEST(CPythonOracle, SurvivesAnInterpreterThatExitsWithoutReadingItsInput) {
+  // A script far larger than a pipe's buffer: writing it to a child that has gone raises
+  // SIGPIPE, which must not end the test program.
+  std::string text;
+  for (int i = 0; i < 20'000; ++i) text += fmt::format("alloc v{} 0\n", i);
+  const Trace big = parse_trace(text, "big").parsed->trace;
+  FakeInterpreter fake("exit 3");
+  const OracleResult r = run_in_python(big, fake.get(), std::chrono::seconds(5));
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.error.find("exited with status 3"), std::string::npos) << r.error;
+}
+
+TEST(CPythonOracle, ReportsOutputThatIsNotEvents) {
+  FakeInterpreter fake("cat >/dev/null; echo '{\"op\": 0, \"text\": \"alloc a 1\"}'; echo oops");
+  const OracleResult r = run_in_python(small_trace(), fake.get(), std::chrono::seconds(5));
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.error.find("line 1"), std::string::npos) << r.error;
+}
+
+}  // namespace
+}  // namespace gcfuzz
