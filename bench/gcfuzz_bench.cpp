@@ -3,7 +3,7 @@
 // - traces/s and ops/s on 64-op random traces, for the model alone and for the model in
 //   lockstep with each collector (all checks on);
 // - cost per op on one long random trace of 10k, 100k and 1M ops, which must stay flat
-//   (linear total time) as the trace grows 10x.
+//   (linear total time) as the trace grows 10x, on a heap that stays bounded.
 #include <benchmark/benchmark.h>
 
 #include <map>
@@ -28,14 +28,34 @@ const std::vector<Trace>& short_traces() {
   return traces;
 }
 
+// Cycles through finalizers the policy sets aside (legacy finalizers under pep442, any
+// finalizer under legacy) are never freed: such a heap grows with the trace, and every full
+// collection with it, in any implementation. Cost per op is measured on a trace whose trash
+// the policy can collect: those finalizers become `none`.
+enum class Workload { collectable_under_pep442, collectable_under_legacy };
+
+Workload workload_for(Policy policy) {
+  return policy == Policy::legacy ? Workload::collectable_under_legacy
+                                  : Workload::collectable_under_pep442;
+}
+
+std::string_view name_of(Workload w) {
+  return w == Workload::collectable_under_legacy ? "no-finalizers" : "no-legacy-finalizers";
+}
+
 // One trace of exactly `ops` ops: campaign traces laid end to end (variables carry over).
-const Trace& long_trace(std::size_t ops) {
-  static std::map<std::size_t, Trace> cache;
-  Trace& t = cache[ops];
+const Trace& long_trace(std::size_t ops, Workload workload) {
+  static std::map<std::pair<std::size_t, Workload>, Trace> cache;
+  Trace& t = cache[{ops, workload}];
   for (std::size_t i = 0; t.ops.size() < ops; ++i) {
-    const Trace piece = campaign_trace(kSeed + 1, i, 64).value();
-    for (const Op& op : piece.ops) {
+    for (Op op : campaign_trace(kSeed + 1, i, 64).value().ops) {
       if (t.ops.size() == ops) break;
+      if (auto* alloc = std::get_if<Alloc>(&op)) {
+        const bool set_aside = workload == Workload::collectable_under_legacy
+                                   ? alloc->fin.kind != Finalizer::none
+                                   : alloc->fin.kind == Finalizer::legacy;
+        if (set_aside) alloc->fin.kind = Finalizer::none;
+      }
       t.ops.push_back(op);
     }
   }
@@ -51,7 +71,8 @@ std::size_t count_ops(const std::vector<Trace>& traces) {
 void report(benchmark::State& state, std::size_t traces, std::size_t ops) {
   state.counters["traces/s"] =
       benchmark::Counter(static_cast<double>(traces), benchmark::Counter::kIsRate);
-  state.counters["ops/s"] = benchmark::Counter(static_cast<double>(ops), benchmark::Counter::kIsRate);
+  state.counters["ops/s"] =
+      benchmark::Counter(static_cast<double>(ops), benchmark::Counter::kIsRate);
 }
 
 void model_alone(benchmark::State& state, Policy policy) {
@@ -77,7 +98,8 @@ void model_and_collector(benchmark::State& state, const CollectorInfo* collector
 }
 
 void cost_per_op(benchmark::State& state, const CollectorInfo* collector) {
-  const Trace& trace = long_trace(static_cast<std::size_t>(state.range(0)));
+  const Trace& trace = long_trace(static_cast<std::size_t>(state.range(0)),
+                                  workload_for(collector->capabilities.policy));
   for (auto _ : state) {
     const LaneResult r = run_lane(trace, *collector, Isolation{.fork = false});
     if (r.divergence) state.SkipWithError("the collector diverged from the model");
@@ -101,7 +123,9 @@ void register_all() {
   }
   for (const CollectorInfo& c : registry()) {
     if (c.is_mutant()) continue;
-    benchmark::RegisterBenchmark(("cost-per-op/" + std::string(c.name)).c_str(), cost_per_op, &c)
+    const std::string name = "cost-per-op/" + std::string(c.name) + "/" +
+                             std::string(name_of(workload_for(c.capabilities.policy)));
+    benchmark::RegisterBenchmark(name.c_str(), cost_per_op, &c)
         ->Arg(10'000)
         ->Arg(100'000)
         ->Arg(1'000'000)

@@ -147,7 +147,7 @@ std::optional<Divergence> check_events(const Model& model, const Capabilities& c
 }
 
 std::optional<Divergence> check_heap(const Model& model, const Capabilities& capabilities,
-                                     const HeapView& view) {
+                                     const HeapView& view, bool whole_heap) {
   const GraphReading reading = read_graph(view);
   if (reading.problem) return divergence(Check::integrity, *reading.problem);
   if (auto difference = graph_difference(model.graph(), reading.graph)) {
@@ -155,7 +155,7 @@ std::optional<Divergence> check_heap(const Model& model, const Capabilities& cap
   }
   if (!capabilities.refcounts) return std::nullopt;
   std::optional<Divergence> found;
-  view.for_each_object([&](HeapView::Ref ref) {
+  auto check = [&](HeapView::Ref ref) {
     if (found) return;
     const ObjectId id = view.id(ref);
     if (id.value >= model.object_count() || model.is_freed(id)) {
@@ -169,7 +169,12 @@ std::optional<Divergence> check_heap(const Model& model, const Capabilities& cap
                                                       "counts {}",
                                                       at(id), model.refcount(id), *count));
     }
-  });
+  };
+  if (whole_heap) {
+    view.for_each_object(check);
+  } else {
+    for (HeapView::Ref ref : reading.reached) check(ref);
+  }
   return found;
 }
 

@@ -37,9 +37,11 @@ std::optional<Divergence> check_events(const Model& model, const Capabilities& c
                                        const Events& observed);
 
 // Item 2 (the graph read back through the view equals the model's) and, for collectors
-// that expose reference counts, item 6 for every live object.
+// that expose reference counts, item 6: for the reachable objects, or with `whole_heap` for
+// every live object (trash included, and no object the model freed). The whole heap grows
+// with a leaking collector's trash, so it is checked once, at the end of a trace.
 std::optional<Divergence> check_heap(const Model& model, const Capabilities& capabilities,
-                                     const HeapView& view);
+                                     const HeapView& view, bool whole_heap);
 
 // Item 6 for the objects the variables hold: cheap enough for every op.
 std::optional<Divergence> check_variable_refcounts(const Model& model, const HeapView& view);

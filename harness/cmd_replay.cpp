@@ -74,8 +74,8 @@ int replay_command(const ReplayOptions& options) {
       for (const std::string& failure : failures) std::cout << failure << "\n";
     }
   }
-  const std::string scope =
-      fmt::format("{} files x {} collectors", traces.size(), selection.collectors.size());
+  const std::string scope = fmt::format("{} x {}", count_of(traces.size(), "file"),
+                                        count_of(selection.collectors.size(), "collector"));
   const std::string expectations = fmt::format(
       "{} expectations checked, {} skipped (beyond a collector's capabilities)", checked, skipped);
   std::ostream& out = options.json ? std::cerr : std::cout;
@@ -83,8 +83,8 @@ int replay_command(const ReplayOptions& options) {
     out << fmt::format("SUMMARY: gcfuzz replay: {}: all agree; {}\n", scope, expectations);
     return kExitAgree;
   }
-  out << fmt::format("SUMMARY: gcfuzz replay: {} divergences in {}; {}\n", divergences, scope,
-                     expectations);
+  out << fmt::format("SUMMARY: gcfuzz replay: {} in {}; {}\n", count_of(divergences, "divergence"),
+                     scope, expectations);
   return kExitDivergence;
 }
 

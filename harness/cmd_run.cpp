@@ -84,12 +84,12 @@ int run_command(const RunOptions& options) {
     };
   }
   std::cout << fmt::format(
-      "gcfuzz run: seed {}, {} traces of up to {} ops{}, {} collectors\n", options.seed,
+      "gcfuzz run: seed {}, {} traces of up to {} ops{}, {}\n", options.seed,
       options.traces || !options.time_seconds ? fmt::format("up to {}", campaign.max_traces)
-                                              : std::string("unlimited"),
+                                              : std::string("as many"),
       options.ops,
       options.time_seconds ? fmt::format(", for {} s", *options.time_seconds) : std::string(),
-      selection.collectors.size());
+      count_of(selection.collectors.size(), "collector"));
   const CampaignResult result = run_campaign(selection.collectors, campaign);
   if (tty && !options.quiet) std::cerr << "\n";
 
@@ -121,19 +121,19 @@ int run_command(const RunOptions& options) {
     }
   }
   const std::string scope = fmt::format(
-      "{} traces ({} ops) in {:.1f} s over {} collectors", result.traces,
+      "{} traces ({} ops) in {:.1f} s over {}", result.traces,
       [&] {
         std::size_t ops = 0;
         for (const CollectorTally& t : result.tallies) ops = std::max(ops, t.ops);
         return ops;
       }(),
-      result.seconds, selection.collectors.size());
+      result.seconds, count_of(selection.collectors.size(), "collector"));
   if (findings == 0) {
     std::cout << fmt::format("SUMMARY: gcfuzz run: {}: no divergence\n", scope);
     return kExitAgree;
   }
   std::cout << fmt::format(
-      "SUMMARY: gcfuzz run: {}: {} collectors diverged{}\n", scope, findings,
+      "SUMMARY: gcfuzz run: {}: {} diverged{}\n", scope, count_of(findings, "collector"),
       saved.empty() ? "" : fmt::format(" (saved under {})", *options.save_dir));
   return kExitDivergence;
 }

@@ -42,6 +42,7 @@ GraphReading read_graph(const HeapView& view) {
     if (seen.contains(ref)) continue;
     const ObjectId id = view.id(ref);
     seen.emplace(ref, id);
+    reading.reached.push_back(ref);
     if (auto [it, inserted] = owner.emplace(id.value, ref); !inserted && !reading.problem) {
       reading.problem = fmt::format("two distinct reachable objects claim the id {}", at(id));
     }

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "collectors/api.h"
 #include "model/heap_graph.h"
@@ -12,6 +13,7 @@ namespace gcfuzz {
 
 struct GraphReading {
   HeapGraph graph;
+  std::vector<HeapView::Ref> reached;  // the reachable objects, as the collector's handles
   std::optional<std::string> problem;  // e.g. two distinct objects claiming one id
 };
 

@@ -46,6 +46,10 @@ std::string diagnostics_excerpt(const std::string& diagnostics, std::size_t max_
   return out;
 }
 
+std::string count_of(std::size_t n, std::string_view noun) {
+  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
 std::string format_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width;
   for (const auto& row : rows) {

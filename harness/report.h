@@ -27,6 +27,9 @@ std::string format_divergence(const Divergence& d, const Trace& trace,
 // The first lines of a sanitizer report, indented, for a crash divergence.
 std::string diagnostics_excerpt(const std::string& diagnostics, std::size_t max_lines = 20);
 
+// `1 collector`, `2 collectors`.
+std::string count_of(std::size_t n, std::string_view noun);
+
 // A left-aligned text table; the first row is the header.
 std::string format_table(const std::vector<std::vector<std::string>>& rows);
 

@@ -90,7 +90,7 @@ std::optional<Divergence> Lane::step(std::size_t index, const Op& op, Events* ob
   history_.record(observed);
   if (observed_out) *observed_out = observed;
   if (!found && std::holds_alternative<Collect>(op)) {
-    found = check_heap(model_, info_.capabilities, collector_->view());
+    found = check_heap(model_, info_.capabilities, collector_->view(), /*whole_heap=*/false);
   }
   if (!found && info_.capabilities.refcounts) {
     found = check_variable_refcounts(model_, collector_->view());
@@ -134,7 +134,8 @@ std::optional<Divergence> Lane::check_expectation_op(const Op& op) {
 }
 
 std::optional<Divergence> Lane::finish(std::size_t op_count) {
-  return tag(check_heap(model_, info_.capabilities, collector_->view()), op_count);
+  return tag(check_heap(model_, info_.capabilities, collector_->view(), /*whole_heap=*/true),
+             op_count);
 }
 
 }  // namespace gcfuzz

@@ -310,11 +310,10 @@ void Model::collect_pep442(bool young) {
   const std::vector<Handle> trash = unreachable_within(examined);
   // 2. L: legacy finalizers and what they reach in U, set aside.
   std::vector<Handle> legacy = legacy_closure(trash);
-  std::vector<char> in_legacy(objects_.size(), 0);
-  for (Handle h : legacy) in_legacy[h] = 1;
+  const HandleSet in_legacy(legacy.begin(), legacy.end());
   std::vector<Handle> collectable;  // U'
   for (Handle h : trash) {
-    if (!in_legacy[h]) collectable.push_back(h);
+    if (!in_legacy.contains(h)) collectable.push_back(h);
   }
   sort_by_id(collectable);
   // 3. Weak references into U' are cleared, callbacks run, before any finalizer.
@@ -365,11 +364,10 @@ void Model::collect_legacy(bool young) {
   const std::vector<Handle> examined = generation(young);
   const std::vector<Handle> trash = unreachable_within(examined);
   std::vector<Handle> legacy = legacy_closure(trash);
-  std::vector<char> in_legacy(objects_.size(), 0);
-  for (Handle h : legacy) in_legacy[h] = 1;
+  const HandleSet in_legacy(legacy.begin(), legacy.end());
   std::vector<Handle> collectable;
   for (Handle h : trash) {
-    if (!in_legacy[h]) collectable.push_back(h);
+    if (!in_legacy.contains(h)) collectable.push_back(h);
   }
   clear_weak_references_into(collectable);
   free_set(collectable);  // an object of L held only by U' dies here by refcount
@@ -400,30 +398,29 @@ std::vector<Model::Handle> Model::generation(bool young) const {
 // The objects of `set` that nothing outside `set` reaches: neither a root nor a live object
 // that is not in `set`. (For the young set, references from old objects count as roots.)
 std::vector<Model::Handle> Model::unreachable_within(const std::vector<Handle>& set) const {
-  std::vector<char> member(objects_.size(), 0), reached(objects_.size(), 0);
-  for (Handle h : set) member[h] = 1;
+  const HandleSet member(set.begin(), set.end());
+  HandleSet reached;
   std::vector<Handle> work;
   for (Handle h : root_handles()) {
-    if (member[h]) work.push_back(h);
+    if (member.contains(h)) work.push_back(h);
   }
   for (Handle h : live_) {
-    if (member[h]) continue;
+    if (member.contains(h)) continue;
     for (Handle t : objects_[h].slots) {
-      if (t != kNull && member[t]) work.push_back(t);
+      if (t != kNull && member.contains(t)) work.push_back(t);
     }
   }
   while (!work.empty()) {
     const Handle h = work.back();
     work.pop_back();
-    if (reached[h]) continue;
-    reached[h] = 1;
+    if (!reached.insert(h).second) continue;
     for (Handle t : objects_[h].slots) {
-      if (t != kNull && member[t] && !reached[t]) work.push_back(t);
+      if (t != kNull && member.contains(t) && !reached.contains(t)) work.push_back(t);
     }
   }
   std::vector<Handle> result;
   for (Handle h : set) {
-    if (!reached[h]) result.push_back(h);
+    if (!reached.contains(h)) result.push_back(h);
   }
   return result;
 }
@@ -434,8 +431,8 @@ bool Model::has_legacy_finalizer(const Object& o) const {
 
 // L: the objects of `trash` with a legacy finalizer, and every object of `trash` they reach.
 std::vector<Model::Handle> Model::legacy_closure(const std::vector<Handle>& trash) const {
-  std::vector<char> in_trash(objects_.size(), 0), in_closure(objects_.size(), 0);
-  for (Handle h : trash) in_trash[h] = 1;
+  const HandleSet in_trash(trash.begin(), trash.end());
+  HandleSet in_closure;
   std::vector<Handle> work, closure;
   for (Handle h : trash) {
     if (has_legacy_finalizer(objects_[h])) work.push_back(h);
@@ -443,22 +440,20 @@ std::vector<Model::Handle> Model::legacy_closure(const std::vector<Handle>& tras
   while (!work.empty()) {
     const Handle h = work.back();
     work.pop_back();
-    if (in_closure[h]) continue;
-    in_closure[h] = 1;
+    if (!in_closure.insert(h).second) continue;
     closure.push_back(h);
     for (Handle t : objects_[h].slots) {
-      if (t != kNull && in_trash[t] && !in_closure[t]) work.push_back(t);
+      if (t != kNull && in_trash.contains(t) && !in_closure.contains(t)) work.push_back(t);
     }
   }
   return closure;
 }
 
 void Model::clear_weak_references_into(const std::vector<Handle>& set) {
-  std::vector<char> member(objects_.size(), 0);
-  for (Handle h : set) member[h] = 1;
+  const HandleSet member(set.begin(), set.end());
   std::vector<std::string> with_callback;
   for (auto& [name, w] : weak_) {
-    if (w.referent == kNull || !member[w.referent]) continue;
+    if (w.referent == kNull || !member.contains(w.referent)) continue;
     --objects_[w.referent].weak_count;
     w.referent = kNull;
     events_.cleared.push_back(name);
@@ -470,11 +465,10 @@ void Model::clear_weak_references_into(const std::vector<Handle>& set) {
 // Frees every object of `set` whatever its count; references from the set to objects
 // outside it are released, and those objects may die by refcount.
 void Model::free_set(const std::vector<Handle>& set) {
-  std::vector<char> member(objects_.size(), 0);
-  for (Handle h : set) member[h] = 1;
+  const HandleSet member(set.begin(), set.end());
   for (Handle h : set) {
     for (Handle& slot : objects_[h].slots) {
-      if (slot != kNull && member[slot]) slot = kNull;
+      if (slot != kNull && member.contains(slot)) slot = kNull;
     }
   }
   for (Handle h : set) free_object(h);
@@ -605,9 +599,17 @@ HeapGraph Model::graph() const {
   }
   g.revived = revived();
   g.garbage = garbage();
-  const std::vector<bool> live = reachable();
-  for (std::uint32_t id = 0; id < live.size(); ++id) {
-    if (live[id]) g.objects[ObjectId{id}] = slots(ObjectId{id});
+  HandleSet seen;
+  std::vector<Handle> work = root_handles();
+  while (!work.empty()) {
+    const Handle h = work.back();
+    work.pop_back();
+    if (!seen.insert(h).second) continue;
+    std::vector<std::optional<ObjectId>>& slots = g.objects[objects_[h].id];
+    for (Handle t : objects_[h].slots) {
+      slots.push_back(t == kNull ? std::nullopt : std::optional(objects_[t].id));
+      if (t != kNull && !seen.contains(t)) work.push_back(t);
+    }
   }
   return g;
 }

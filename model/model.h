@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "model/events.h"
@@ -62,6 +63,9 @@ class Model {
  private:
   using Handle = std::uint32_t;  // index into objects_; stable for the model's life
   static constexpr Handle kNull = UINT32_MAX;
+  // Sets sized by what they hold, never by the whole history of the heap: a long trace
+  // must cost linear time.
+  using HandleSet = std::unordered_set<Handle>;
 
   struct Object {
     ObjectId id{};              // public number; assigned at the end of the op for finalizer

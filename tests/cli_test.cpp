@@ -132,7 +132,7 @@ TEST_F(Cli, ReplayOfAMutantIsExitOneWithTheDivergence) {
                        t.string() + ":3): clear revived"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("SUMMARY: gcfuzz replay: 1 divergences"), std::string::npos);
+  EXPECT_NE(r.out.find("SUMMARY: gcfuzz replay: 1 divergence in"), std::string::npos);
 }
 
 TEST_F(Cli, ReplayJsonHasOneObjectPerOpAndCollector) {
