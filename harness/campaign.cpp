@@ -78,14 +78,16 @@ rc::Shrinkable<Trace> campaign_trace(std::uint64_t seed, std::size_t index, std:
 }
 
 ShrinkResult shrink(const rc::Shrinkable<Trace>& start,
-                    const std::function<bool(const Trace&)>& still_fails, std::size_t max_tries) {
+                    const std::function<bool(const Trace&)>& still_fails, std::size_t max_tries,
+                    std::chrono::milliseconds max_time) {
+  const Clock::time_point deadline = Clock::now() + max_time;
   rc::Shrinkable<Trace> current = start;
   ShrinkResult result;
   for (bool improved = true; improved && result.tries < max_tries;) {
     improved = false;
     rc::Seq<rc::Shrinkable<Trace>> candidates = current.shrinks();
     while (rc::Maybe<rc::Shrinkable<Trace>> candidate = candidates.next()) {
-      if (++result.tries > max_tries) break;
+      if (++result.tries > max_tries || Clock::now() >= deadline) break;
       if (still_fails(candidate->value())) {
         current = std::move(*candidate);
         ++result.steps;
@@ -174,7 +176,7 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
       const LaneResult r = run_lane(candidate, *tally.collector, options.isolation);
       return r.divergence && r.divergence->same_kind(first);
     };
-    ShrinkResult shrunk = shrink(original, still_fails, options.shrink_tries);
+    ShrinkResult shrunk = shrink(original, still_fails, options.shrink_tries, options.shrink_time);
     f.shrunk = std::move(shrunk.trace);
     f.shrink_steps = shrunk.steps;
     f.shrink_tries = shrunk.tries;

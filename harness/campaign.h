@@ -37,6 +37,7 @@ struct CampaignOptions {
   std::size_t max_ops = 64;                             // ops per trace, at most
   Isolation isolation;
   std::size_t shrink_tries = 5000;  // candidate traces tried while shrinking, at most
+  std::chrono::milliseconds shrink_time{std::chrono::seconds(60)};  // and time spent, at most
   std::function<void(const CampaignProgress&)> on_progress;  // about once a second
 };
 
@@ -77,8 +78,10 @@ struct ShrinkResult {
 };
 
 // Walks `start`'s shrinks to a local minimum where `still_fails` holds, trying at most
-// `max_tries` candidates. REQUIRES: still_fails(start.value()).
+// `max_tries` candidates for at most `max_time` (then the smallest failing trace so far).
+// REQUIRES: still_fails(start.value()).
 ShrinkResult shrink(const rc::Shrinkable<Trace>& start,
-                    const std::function<bool(const Trace&)>& still_fails, std::size_t max_tries);
+                    const std::function<bool(const Trace&)>& still_fails, std::size_t max_tries,
+                    std::chrono::milliseconds max_time);
 
 }  // namespace gcfuzz

@@ -83,13 +83,14 @@ int run_command(const RunOptions& options) {
       }
     };
   }
-  std::cout << fmt::format(
-      "gcfuzz run: seed {}, {} traces of up to {} ops{}, {}\n", options.seed,
-      options.traces || !options.time_seconds ? fmt::format("up to {}", campaign.max_traces)
-                                              : std::string("as many"),
-      options.ops,
-      options.time_seconds ? fmt::format(", for {} s", *options.time_seconds) : std::string(),
-      count_of(selection.collectors.size(), "collector"));
+  const std::string how_many = options.traces || !options.time_seconds
+                                   ? fmt::format("up to {} traces", campaign.max_traces)
+                                   : std::string("traces");
+  const std::string how_long =
+      options.time_seconds ? fmt::format(" for {} s", *options.time_seconds) : std::string();
+  std::cout << fmt::format("gcfuzz run: seed {}, {} of up to {} ops{}, {}\n", options.seed,
+                           how_many, options.ops, how_long,
+                           count_of(selection.collectors.size(), "collector"));
   const CampaignResult result = run_campaign(selection.collectors, campaign);
   if (tty && !options.quiet) std::cerr << "\n";
 
