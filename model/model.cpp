@@ -20,12 +20,7 @@ bool has_pep442_finalizer(Finalizer f) {
 
 }  // namespace
 
-Model::Model(ModelOptions options) : options_(options) {
-  if (!counts_references(options_.policy)) {
-    throw std::invalid_argument("the reference model does not implement policy " +
-                                std::string(name_of(options_.policy)) + " yet");
-  }
-}
+Model::Model(ModelOptions options) : options_(options) {}
 
 // ---- Ops ----
 
@@ -121,10 +116,18 @@ void Model::collect(const Collect& op) {
     return;
   }
   const bool young = op.young.on && options_.generational;
-  if (options_.policy == Policy::legacy) {
-    collect_legacy(young);
-  } else {
-    collect_pep442(young);
+  switch (options_.policy) {
+    case Policy::pep442:
+    case Policy::pep442_whole:
+      collect_pep442(young);
+      break;
+    case Policy::legacy:
+      collect_legacy(young);
+      break;
+    case Policy::java:
+    case Policy::boehm:
+      collect_tracing(young);
+      break;
   }
   last_collected_ = events_.collected;
 }
@@ -181,11 +184,12 @@ void Model::incref(Handle h) {
 // Deaths are queued and handled by drain_deaths(): a work list instead of recursion, so a
 // long chain cascades without deepening the stack. The order of deaths inside one cascade
 // does not change an op's events (they are sets), but every cascade completes before the
-// caller goes on, as in CPython.
+// caller goes on, as in CPython. Under the tracing policies nothing dies between
+// collections: the count is kept only for `expect refcount` and the checker.
 void Model::decref(Handle h) {
   Object& o = objects_[h];
   --o.refcount;
-  if (o.refcount == 0) pending_deaths_.push_back(h);
+  if (o.refcount == 0 && counts_references(options_.policy)) pending_deaths_.push_back(h);
 }
 
 void Model::drain_deaths() {
@@ -260,7 +264,9 @@ void Model::run_finalizer(Handle h) {
       const Handle fresh = new_object(0, Finalizer::none, h);
       Object& o = objects_[h];
       if (o.slots.empty()) {
-        pending_deaths_.push_back(fresh);  // the finalizer's only reference goes away
+        // The finalizer's only reference goes away: the new object dies at once under
+        // reference counting, and is trash until the next collection under tracing.
+        if (counts_references(options_.policy)) pending_deaths_.push_back(fresh);
         break;
       }
       const Handle old = o.slots[0];
@@ -384,6 +390,74 @@ void Model::collect_legacy(bool young) {
   }
   events_.collected = static_cast<std::int64_t>(collectable.size()) + uncollectable;
   age_generation(examined);
+}
+
+// SPEC.md 3.4 (java) and 3.5 (boehm): no reference counts, finalize once. Finalizable
+// trash and everything it reaches survive this collection; the rest is freed; then the
+// finalizers run. Under boehm only the finalizable objects that no finalizable object
+// reaches are finalized now (one link of a chain per collection; a finalization cycle,
+// a self-loop included, never).
+void Model::collect_tracing(bool young) {
+  ++collection_;
+  const std::vector<Handle> examined = generation(young);
+  // 1. U: the trash. Weak references into U are cleared first, callbacks run.
+  const std::vector<Handle> trash = unreachable_within(examined);
+  clear_weak_references_into(trash);
+  // 2. F: trash with a finalizer that never ran (`legacy` acts as `log`).
+  std::vector<Handle> finalizable;
+  for (Handle h : trash) {
+    const Object& o = objects_[h];
+    if (o.fin != Finalizer::none && o.times_finalized == 0) finalizable.push_back(h);
+  }
+  // 3. K: F and what it reaches in U survive; the rest of U is freed.
+  const HandleSet in_trash(trash.begin(), trash.end());
+  const HandleSet kept = closure_within(in_trash, finalizable, /*from_contents=*/false);
+  std::vector<Handle> doomed;
+  for (Handle h : trash) {
+    if (!kept.contains(h)) doomed.push_back(h);
+  }
+  free_set(doomed);
+  // 4. Finalizers run, in id order: all of F (java), or what no object of F reaches (boehm).
+  std::vector<Handle> finalize_now;
+  if (options_.policy == Policy::boehm) {
+    const HandleSet reached_by_finalizable =
+        closure_within(in_trash, finalizable, /*from_contents=*/true);
+    for (Handle h : finalizable) {
+      if (!reached_by_finalizable.contains(h)) finalize_now.push_back(h);
+    }
+  } else {
+    finalize_now = finalizable;
+  }
+  sort_by_id(finalize_now);
+  for (Handle h : finalize_now) run_finalizer(h);
+  events_.collected = static_cast<std::int64_t>(doomed.size());
+  age_generation(examined);
+}
+
+// What `seeds` reach within `set` (following slots): the seeds themselves included, or, with
+// `from_contents`, only what is reached through one or more references.
+Model::HandleSet Model::closure_within(const HandleSet& set, const std::vector<Handle>& seeds,
+                                       bool from_contents) const {
+  HandleSet reached;
+  std::vector<Handle> work;
+  for (Handle h : seeds) {
+    if (!from_contents) {
+      work.push_back(h);
+      continue;
+    }
+    for (Handle t : objects_[h].slots) {
+      if (t != kNull && set.contains(t)) work.push_back(t);
+    }
+  }
+  while (!work.empty()) {
+    const Handle h = work.back();
+    work.pop_back();
+    if (!reached.insert(h).second) continue;
+    for (Handle t : objects_[h].slots) {
+      if (t != kNull && set.contains(t) && !reached.contains(t)) work.push_back(t);
+    }
+  }
+  return reached;
 }
 
 // The objects a collection examines: all live ones, or the young ones (SPEC.md section 4).

@@ -120,9 +120,12 @@ class Model {
   // Collections (SPEC.md 3.1-3.3 and section 4).
   void collect_pep442(bool young);
   void collect_legacy(bool young);
+  void collect_tracing(bool young);
   std::vector<Handle> generation(bool young) const;
   std::vector<Handle> unreachable_within(const std::vector<Handle>& set) const;
   std::vector<Handle> legacy_closure(const std::vector<Handle>& trash) const;
+  HandleSet closure_within(const HandleSet& set, const std::vector<Handle>& seeds,
+                           bool from_contents) const;
   bool has_legacy_finalizer(const Object& o) const;
   void clear_weak_references_into(const std::vector<Handle>& set);
   void free_set(const std::vector<Handle>& set);
