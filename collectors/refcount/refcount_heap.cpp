@@ -195,7 +195,11 @@ void RefcountHeap::clear(RootList list) {
 // ---- Deaths ----
 
 void RefcountHeap::decref(Object* o) {
-  if (--o->refcount == 0) pending_deaths_.push_back(o);
+  if (--o->refcount == 0) {
+    pending_deaths_.push_back(o);
+  } else {
+    decremented_to_nonzero(o);
+  }
 }
 
 // A work list rather than recursion: a long chain cascades without deepening the stack.
@@ -315,6 +319,7 @@ void RefcountHeap::free_object(Object* o) {
       decref(target);
     }
   }
+  about_to_free(o);
   memory_.release(o, bytes_for(o->slot_count));
 }
 

@@ -140,6 +140,11 @@ class RefcountHeap : public Collector, protected HeapView {
   // Numbers this op's finalizer allocations (SPEC.md section 1); every op ends with it.
   void end_op();
 
+  // Hooks for cycle collectors that track candidate roots (Bacon-Rajan): a decrement left
+  // the count above zero; the object's memory is about to be released.
+  virtual void decremented_to_nonzero(Object*) {}
+  virtual void about_to_free(Object*) {}
+
   bool is_legacy_policy() const { return policy_ == Policy::legacy; }
   // The finalizers a collection must set aside, under this policy.
   bool has_legacy_finalizer(const Object* o) const {
