@@ -7,26 +7,21 @@
 
 #include <cstdint>
 
-#include "collectors/refcount/refcount_heap.h"
+#include "collectors/refcount/cycle_collecting_heap.h"
 
 namespace gcfuzz::trial_deletion {
 
-// Planted bugs (gcfuzz selftest must catch each).
+// Planted bugs of the trial deletion itself (gcfuzz selftest must catch each); the phases
+// after it have their own (refcounting::TrashBug).
 enum class Bug : std::uint8_t {
   none,
   subtract_skips_last_slot,  // off by one: references in an object's last slot are not subtracted
-  finalize_twice,            // the FINALIZED mark is not checked before finalizing trash
-  forget_weak_reference,     // only the first weak reference to a trash object is cleared
-  no_resurrection_check,     // trash is freed after finalizers without looking for resurrection
-  legacy_without_closure,    // only the legacy objects are set aside, not what they reach
   young_scans_old,           // a young collection subtracts references held by old objects too
-  partial_resurrection,      // pep442-whole frees the part of the trash nothing resurrected
-  weakrefs_before_legacy_split,  // weak refs cleared before L is set aside: L's are lost too
 };
 
-class TrialDeletion final : public refcounting::RefcountHeap {
+class TrialDeletion final : public refcounting::CycleCollectingHeap {
  public:
-  TrialDeletion(Observer& observer, Policy policy, Bug bug);
+  TrialDeletion(Observer& observer, Policy policy, Bug bug, refcounting::TrashBug trash_bug);
 
   // One collection, as a list of named phases (each documented where it is defined).
   void collect(bool young) override;
@@ -38,17 +33,6 @@ class TrialDeletion final : public refcounting::RefcountHeap {
   void update_refs(ObjectList& examined);
   void subtract_internal_refs(ObjectList& examined, bool young);
   void move_unreachable(ObjectList& examined, ObjectList& unreachable);
-  void move_legacy_finalizers(ObjectList& unreachable, ObjectList& finalizers);
-  void move_legacy_finalizer_reachable(ObjectList& finalizers);
-  void handle_weak_references(ObjectList& unreachable);
-  void finalize_trash(ObjectList& unreachable);
-  void handle_resurrected(ObjectList& unreachable, ObjectList& still_unreachable);
-  std::int64_t delete_garbage(ObjectList& collectable);
-  std::int64_t handle_legacy_finalizers(ObjectList& finalizers);
-
-  static void sort_by_id(ObjectList& list);
-  // Between phases, when expensive checks are on: every object on `list` carries `flags`.
-  static void validate_list(const ObjectList& list, std::uint8_t flags);
 
   const Bug bug_;
 };
