@@ -103,6 +103,16 @@ class HeapView {
   // Every object not yet freed, reachable or not.
   virtual void for_each_object(const std::function<void(Ref)>& f) const = 0;
 
+  // The object a strong variable holds, or null. The default walks for_each_variable;
+  // collectors with a map of variables answer directly.
+  virtual Ref variable(std::string_view name) const {
+    Ref found = nullptr;
+    for_each_variable([&](std::string_view n, Ref ref) {
+      if (n == name) found = ref;
+    });
+    return found;
+  }
+
   virtual ObjectId id(Ref object) const = 0;
   virtual int slot_count(Ref object) const = 0;
   virtual Ref slot(Ref object, int index) const = 0;  // null when empty

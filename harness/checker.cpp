@@ -178,20 +178,21 @@ std::optional<Divergence> check_heap(const Model& model, const Capabilities& cap
   return found;
 }
 
-std::optional<Divergence> check_variable_refcounts(const Model& model, const HeapView& view) {
-  std::optional<Divergence> found;
-  view.for_each_variable([&](std::string_view name, HeapView::Ref ref) {
-    if (found || ref == nullptr) return;
+std::optional<Divergence> check_variable_refcounts(const Model& model, const HeapView& view,
+                                                   const std::vector<std::string_view>& names) {
+  for (std::string_view name : names) {
+    const HeapView::Ref ref = view.variable(name);
+    if (ref == nullptr) continue;
     const ObjectId id = view.id(ref);
-    if (id.value >= model.object_count()) return;  // the integrity check reports it
+    if (id.value >= model.object_count()) continue;  // the integrity check reports it
     const std::optional<std::int64_t> count = view.refcount(ref);
     if (count && *count != model.refcount(id)) {
-      found = divergence(Check::refcount,
-                         fmt::format("{} ({}) has {} references, but the collector counts {}", name,
-                                     at(id), model.refcount(id), *count));
+      return divergence(Check::refcount,
+                        fmt::format("{} ({}) has {} references, but the collector counts {}", name,
+                                    at(id), model.refcount(id), *count));
     }
-  });
-  return found;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> check_expectation(const Op& expectation, const CollectorHistory& history,

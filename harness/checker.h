@@ -43,8 +43,10 @@ std::optional<Divergence> check_events(const Model& model, const Capabilities& c
 std::optional<Divergence> check_heap(const Model& model, const Capabilities& capabilities,
                                      const HeapView& view, bool whole_heap);
 
-// Item 6 for the objects the variables hold: cheap enough for every op.
-std::optional<Divergence> check_variable_refcounts(const Model& model, const HeapView& view);
+// Item 6 for the objects the named variables hold (those an op touched): cheap enough for
+// every op.
+std::optional<Divergence> check_variable_refcounts(const Model& model, const HeapView& view,
+                                                   const std::vector<std::string_view>& names);
 
 // An `expect` line against what the collector reported and shows: nullopt if it holds.
 std::optional<std::string> check_expectation(const Op& expectation, const CollectorHistory& history,

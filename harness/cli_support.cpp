@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <iostream>
 
+#include "collectors/api.h"
+#include "harness/runner.h"
+
 namespace gcfuzz {
 
 std::optional<ParsedTrace> load_or_report(const std::filesystem::path& path) {
@@ -44,6 +47,22 @@ std::optional<Policy> policy_or_report(const std::string& name) {
   std::cerr << "gcfuzz: unknown policy '" << name
             << "' (expected pep442, pep442-whole, legacy, java, boehm)\n";
   return std::nullopt;
+}
+
+std::optional<ModelOptions> model_options_or_report(const std::string& policy,
+                                                    const std::optional<std::string>& collector) {
+  if (collector) {
+    const CollectorInfo* info = find_collector(*collector);
+    if (!info) {
+      std::cerr << "gcfuzz: no collector named '" << *collector
+                << "' (gcfuzz list --mutants shows them all)\n";
+      return std::nullopt;
+    }
+    return model_options_for(info->capabilities);
+  }
+  const std::optional<Policy> p = policy_or_report(policy);
+  if (!p) return std::nullopt;
+  return ModelOptions{.policy = *p};
 }
 
 }  // namespace gcfuzz

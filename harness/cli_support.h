@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/text.h"
+#include "model/model.h"
 #include "model/vocabulary.h"
 
 namespace gcfuzz {
@@ -22,5 +23,10 @@ std::optional<std::vector<std::filesystem::path>> expand_trace_paths(
 
 // On an unknown name, prints the choices and returns nullopt.
 std::optional<Policy> policy_or_report(const std::string& name);
+
+// The model a command runs: the policy's own, or, given a collector, the one that collector
+// is judged against. On an unknown policy or collector, prints why and returns nullopt.
+std::optional<ModelOptions> model_options_or_report(const std::string& policy,
+                                                    const std::optional<std::string>& collector);
 
 }  // namespace gcfuzz

@@ -70,12 +70,14 @@ int list_command(const ListOptions& options) {
 }
 
 int model_command(const ModelOptionsCli& options) {
-  const std::optional<Policy> policy = policy_or_report(options.policy);
-  if (!policy) return kExitBadInput;
+  const std::optional<ModelOptions> model_options =
+      model_options_or_report(options.policy, options.collector);
+  if (!model_options) return kExitBadInput;
+  const std::optional<Policy> policy = model_options->policy;
   const std::optional<ParsedTrace> parsed = load_or_report(options.file);
   if (!parsed) return kExitBadInput;
   const Trace& trace = parsed->trace;
-  Model model(ModelOptions{.policy = *policy});
+  Model model(*model_options);
   std::size_t held = 0, failed = 0;
   for (std::size_t i = 0; i < trace.ops.size(); ++i) {
     const Op& op = trace.ops[i];
@@ -105,12 +107,13 @@ int model_command(const ModelOptionsCli& options) {
     }
     if (failure) {
       std::cerr << fmt::format("{}:{}: expectation failed under {}: {}\n", options.file,
-                               parsed->line_of_op[i], options.policy, *failure);
+                               parsed->line_of_op[i], name_of(*policy), *failure);
     }
   }
   if (!options.json) {
     std::cout << fmt::format("SUMMARY: gcfuzz model ({}): {} ops, {} expectations hold, {} fail\n",
-                             options.policy, trace.ops.size(), held, failed);
+                             options.collector ? *options.collector : options.policy,
+                             trace.ops.size(), held, failed);
   }
   return failed ? kExitDivergence : kExitAgree;
 }
@@ -127,21 +130,24 @@ int show_command(const ShowOptions& options) {
     std::cout << print_trace(trace);
     return kExitAgree;
   }
-  const std::optional<Policy> policy = policy_or_report(options.policy);
-  if (!policy) return kExitBadInput;
+  const std::optional<ModelOptions> model_options =
+      model_options_or_report(options.policy, options.collector);
+  if (!model_options) return kExitBadInput;
   if (options.at && *options.at >= trace.ops.size()) {
     std::cerr << fmt::format("gcfuzz: --at {}: the trace has {} ops (0..{})\n", *options.at,
                              trace.ops.size(), trace.ops.size() - 1);
     return kExitBadInput;
   }
-  Model model(ModelOptions{.policy = *policy});
+  Model model(*model_options);
   DotOptions dot;
   const std::size_t last = options.at ? *options.at : trace.ops.size() - 1;
   for (std::size_t i = 0; i <= last && i < trace.ops.size(); ++i)
     dot.last_op = model.apply(trace.ops[i]);
-  dot.title = trace.ops.empty() ? options.file
-                                : fmt::format("{} after op {}: {} ({})", options.file, last,
-                                              print_op(trace.ops[last]), options.policy);
+  dot.title =
+      trace.ops.empty()
+          ? options.file
+          : fmt::format("{} after op {}: {} ({})", options.file, last, print_op(trace.ops[last]),
+                        options.collector ? *options.collector : options.policy);
   std::cout << heap_dot(model, dot);
   return kExitAgree;
 }

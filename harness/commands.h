@@ -22,6 +22,7 @@ int list_command(const ListOptions& options);
 
 struct ModelOptionsCli {
   std::string policy = "pep442";
+  std::optional<std::string> collector;  // judge as this collector is: its policy, capabilities
   bool json = false;
   std::string file;
 };
@@ -31,7 +32,8 @@ struct ShowOptions {
   bool dot = false;
   bool python = false;
   std::string policy = "pep442";
-  std::optional<std::size_t> at;  // --dot: the heap after this op (default: the last)
+  std::optional<std::string> collector;  // --dot: the model as this collector is judged by
+  std::optional<std::size_t> at;         // --dot: the heap after this op (default: the last)
   std::string file;
 };
 int show_command(const ShowOptions& options);

@@ -3,6 +3,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 #include <new>
 #include <sstream>
@@ -42,7 +43,7 @@ LaneResult run_here(const Trace& trace, const CollectorInfo& collector, const La
                     SharedProgress* progress, ChildChannel* channel) {
   LaneResult r;
   r.collector = &collector;
-  Lane lane(collector);
+  Lane lane(collector, std::any_of(trace.ops.begin(), trace.ops.end(), is_expectation));
   for (std::size_t i = 0; i < trace.ops.size() && !r.divergence; ++i) {
     if (progress) progress->set(i);
     if (channel && i % kHeartbeatOps == kHeartbeatOps - 1) channel->send("heartbeat");

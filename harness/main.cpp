@@ -10,7 +10,7 @@
 
 namespace {
 
-constexpr const char* kPolicies = "pep442, pep442-whole, legacy";
+constexpr const char* kPolicies = "pep442, pep442-whole, legacy, java, boehm";
 
 }  // namespace
 
@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
   auto* model_cmd = app.add_subcommand("model", "The reference model's expected events, per op");
   model_cmd->add_option("--policy", model.policy, std::string("Policy: ") + kPolicies)
       ->capture_default_str();
+  model_cmd->add_option("-c,--collector", model.collector,
+                        "The model as this collector is judged by: its policy, reduced to its "
+                        "capabilities (no cycle collection, no generations)");
   model_cmd->add_flag("--json", model.json, "One JSON object per op");
   model_cmd->add_option("file", model.file, "Trace file")->required();
 
@@ -71,6 +74,8 @@ int main(int argc, char** argv) {
       ->excludes(dot_flag);
   show_cmd->add_option("--policy", show.policy, std::string("Policy for --dot: ") + kPolicies)
       ->capture_default_str();
+  show_cmd->add_option("-c,--collector", show.collector,
+                       "For --dot: the model as this collector is judged by");
   show_cmd->add_option("--at", show.at, "For --dot: the heap after this op (default: the last)");
   show_cmd->add_option("file", show.file, "Trace file")->required();
 

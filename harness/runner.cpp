@@ -58,11 +58,11 @@ void perform(Collector& c, const Op& op) {
       op);
 }
 
-Lane::Lane(const CollectorInfo& info)
-    : info_(info),
-      model_(model_options_for(info.capabilities)),
-      collector_(info.make(observer_)),
-      full_model_(info.capabilities.collects_cycles && info.capabilities.generational) {}
+Lane::Lane(const CollectorInfo& info, bool expectations)
+    : info_(info), model_(model_options_for(info.capabilities)), collector_(info.make(observer_)) {
+  const ModelOptions own{.policy = info.capabilities.policy};
+  if (expectations && !(model_.options() == own)) policy_model_.emplace(own);
+}
 
 std::optional<Divergence> Lane::tag(std::optional<Divergence> d, std::size_t index) const {
   if (d) {
@@ -76,6 +76,7 @@ std::optional<Divergence> Lane::step(std::size_t index, const Op& op, Events* ob
   if (is_expectation(op)) return tag(check_expectation_op(op), index);
 
   const Events expected = model_.apply(op);
+  if (policy_model_) policy_model_->apply(op);
   try {
     perform(*collector_, op);
   } catch (const std::exception& e) {
@@ -93,7 +94,7 @@ std::optional<Divergence> Lane::step(std::size_t index, const Op& op, Events* ob
     found = check_heap(model_, info_.capabilities, collector_->view(), /*whole_heap=*/false);
   }
   if (!found && info_.capabilities.refcounts) {
-    found = check_variable_refcounts(model_, collector_->view());
+    found = check_variable_refcounts(model_, collector_->view(), variable_names(op));
   }
   return tag(std::move(found), index);
 }
@@ -109,13 +110,16 @@ std::optional<Divergence> Lane::check_expectation_op(const Op& op) {
       },
       op);
   if (!when.applies_to(info_.capabilities.policy)) return std::nullopt;
-  if (const std::optional<std::string> why = model_.check(op)) {
-    // The model, reduced to this collector's capabilities, does not meet the expectation:
-    // it was written for a collector that can do more. Under the policy's own model it is
-    // a failure of the trace (or of the model).
-    if (!full_model_) {
-      ++expectations_skipped_;
-      return std::nullopt;
+  if (std::optional<std::string> why = model_.check(op)) {
+    // The model, reduced to this collector's capabilities, does not meet the expectation. If
+    // the policy's own model does, it was written for a collector that can do more: skip it.
+    // Otherwise it is a failure of the trace (or of the model).
+    if (policy_model_) {
+      why = policy_model_->check(op);
+      if (!why) {
+        ++expectations_skipped_;
+        return std::nullopt;
+      }
     }
     Divergence d;
     d.check = Check::expectation;

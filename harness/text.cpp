@@ -309,20 +309,6 @@ Op parse_line(const std::vector<Token>& tokens, int end_column) {
                             first.text)};
 }
 
-std::vector<std::string_view> names_of(const Op& op) {
-  std::vector<std::string_view> names;
-  std::visit(
-      [&](const auto& o) {
-        boost::pfr::for_each_field(o, [&](const auto& field) {
-          if constexpr (std::is_same_v<std::decay_t<decltype(field)>, Var>) {
-            names.push_back(field.name);
-          }
-        });
-      },
-      op);
-  return names;
-}
-
 }  // namespace
 
 ParseResult parse_trace(std::string_view text, std::string_view file_name) {
@@ -376,7 +362,7 @@ ParseResult parse_trace(std::string_view text, std::string_view file_name) {
       return error(f.column, f.message);
     }
     parsed.line_of_op.push_back(line_number);
-    for (std::string_view name : names_of(parsed.trace.ops.back())) {
+    for (std::string_view name : variable_names(parsed.trace.ops.back())) {
       if (names.size() < kMaxDistinctNames) {
         names.emplace(name);
       } else if (!names.contains(std::string(name))) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -186,6 +187,21 @@ bool operator==(const T& a, const T& b) {
 }
 
 std::size_t hash_value(const Op& op);
+
+// The variable names an op mentions, strong or weak, in field order.
+inline std::vector<std::string_view> variable_names(const Op& op) {
+  std::vector<std::string_view> names;
+  std::visit(
+      [&](const auto& o) {
+        boost::pfr::for_each_field(o, [&](const auto& field) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(field)>, Var>) {
+            names.push_back(field.name);
+          }
+        });
+      },
+      op);
+  return names;
+}
 
 inline bool is_expectation(const Op& op) {
   return std::visit([](const auto& o) { return ExpectOp<std::decay_t<decltype(o)>>; }, op);

@@ -167,6 +167,7 @@ class RefcountHeap : public Collector, protected HeapView {
   void for_each_weak(const std::function<void(std::string_view, Ref)>& f) const override;
   void for_each_in_list(RootList list, const std::function<void(Ref)>& f) const override;
   void for_each_object(const std::function<void(Ref)>& f) const override;
+  Ref variable(std::string_view name) const override { return lookup(name); }
   ObjectId id(Ref o) const override { return static_cast<const Object*>(o)->id; }
   int slot_count(Ref o) const override { return static_cast<const Object*>(o)->slot_count; }
   Ref slot(Ref o, int i) const override { return static_cast<const Object*>(o)->slots()[i]; }
