@@ -1,0 +1,349 @@
+// The mark-sweep collector (java and boehm finalization) and its registration.
+#include "collectors/mark_sweep/mark_sweep.h"
+
+#include <algorithm>
+#include <new>
+#include <stdexcept>
+
+namespace gcfuzz::mark_sweep {
+
+MarkSweep::MarkSweep(Observer& observer, Policy policy, Bug bug)
+    : observer_(observer), policy_(policy), bug_(bug) {
+  if (policy != Policy::java && policy != Policy::boehm) {
+    throw std::invalid_argument("mark-sweep implements the tracing policies java and boehm");
+  }
+}
+
+// Object memory goes with memory_; objects hold nothing else to release.
+MarkSweep::~MarkSweep() = default;
+
+// ---- Objects and roots ----
+
+Object* MarkSweep::new_object(int slots, Finalizer fin, ObjectId id) {
+  Object* o = new (memory_.allocate(bytes_for(slots))) Object{};
+  o->id = id;
+  o->slot_count = static_cast<std::uint8_t>(slots);
+  o->fin = fin;
+  std::fill_n(o->slots(), slots, nullptr);
+  o->next = objects_;
+  if (objects_ != nullptr) objects_->prev = o;
+  objects_ = o;
+  return o;
+}
+
+// REQUIRES: nothing refers to `o` any more (no root, no weak variable, no live slot).
+void MarkSweep::free_object(Object* o) {
+  observer_.freed(o->id);
+  if (o->prev != nullptr) {
+    o->prev->next = o->next;
+  } else {
+    objects_ = o->next;
+  }
+  if (o->next != nullptr) o->next->prev = o->prev;
+  memory_.release(o, bytes_for(o->slot_count));
+}
+
+Object* MarkSweep::lookup(std::string_view var) const {
+  auto it = variables_.find(var);
+  return it == variables_.end() ? nullptr : it->second;
+}
+
+// Variables holding null are not kept: an unbound and a null variable read the same.
+void MarkSweep::set_variable(std::string_view var, Object* value) {
+  auto it = variables_.find(var);
+  if (value == nullptr) {
+    if (it != variables_.end()) variables_.erase(it);
+  } else if (it != variables_.end()) {
+    it->second = value;
+  } else {
+    variables_.emplace(std::string(var), value);
+  }
+}
+
+// ---- Mutator ops: they only change roots and slots; nothing dies between collections ----
+
+void MarkSweep::alloc(std::string_view var, int slots, Finalizer fin) {
+  set_variable(var, new_object(slots, fin, ObjectId{next_id_++}));
+  end_op();
+}
+
+void MarkSweep::link(std::string_view target, int slot, std::string_view source) {
+  Object* t = lookup(target);
+  Object* s = lookup(source);
+  if (t != nullptr && s != nullptr && slot < t->slot_count) t->slots()[slot] = s;
+  end_op();
+}
+
+void MarkSweep::unlink(std::string_view target, int slot) {
+  Object* t = lookup(target);
+  if (t != nullptr && slot < t->slot_count) t->slots()[slot] = nullptr;
+  end_op();
+}
+
+void MarkSweep::load(std::string_view var, std::string_view source, int slot) {
+  Object* s = lookup(source);
+  if (s != nullptr && slot < s->slot_count) set_variable(var, s->slots()[slot]);
+  end_op();
+}
+
+void MarkSweep::copy(std::string_view var, std::string_view source) {
+  if (Object* s = lookup(source)) set_variable(var, s);
+  end_op();
+}
+
+void MarkSweep::drop(std::string_view var) {
+  if (auto it = weak_.find(var); it != weak_.end()) weak_.erase(it);
+  set_variable(var, nullptr);
+  end_op();
+}
+
+void MarkSweep::weak(std::string_view weak, std::string_view var, bool callback) {
+  if (Object* referent = lookup(var)) {
+    auto [it, inserted] = weak_.try_emplace(std::string(weak));
+    it->second = WeakVariable{referent, callback};
+  }
+  end_op();
+}
+
+void MarkSweep::deref(std::string_view var, std::string_view weak) {
+  if (auto it = weak_.find(weak); it != weak_.end()) set_variable(var, it->second.referent);
+  end_op();
+}
+
+void MarkSweep::clear(RootList list) {
+  (list == RootList::revived ? revived_ : garbage_list_).clear();
+  end_op();
+}
+
+// ---- The collection ----
+
+// Contracts between phases:
+// - after mark_from_roots, exactly the reachable objects carry kReachable; the unmarked
+//   objects are the trash U;
+// - after mark_finalizer_reachable, the trash carrying kKept is K (the finalizable trash F
+//   and everything it reaches); the still unmarked objects are U minus K;
+// - sweep frees exactly the unmarked objects and leaves every survivor's mark at 0.
+void MarkSweep::collect(bool /*young*/) {
+  mark_from_roots();
+  // Java clears weak references to all of U, K included, before deciding anything.
+  const bool clear_all_trash = bug_ != Bug::clear_only_freed_weak;
+  if (clear_all_trash) clear_weak_references();
+  std::vector<Object*> finalizable = find_finalizable();
+  std::vector<Object*> ready = mark_finalizer_reachable(finalizable);
+  if (!clear_all_trash) clear_weak_references();
+  const std::int64_t freed = sweep();
+  run_finalizers(ready);
+  observer_.collected(freed);
+  end_op();
+}
+
+// 1. Every root (strong variables, `revived`, `garbage`) seeds the work list.
+// 2. Everything they lead to is marked kReachable.
+void MarkSweep::mark_from_roots() {
+  std::vector<Object*> work;
+  work.reserve(variables_.size() + revived_.size() + garbage_list_.size());
+  for (const auto& [name, o] : variables_) work.push_back(o);
+  work.insert(work.end(), revived_.begin(), revived_.end());
+  work.insert(work.end(), garbage_list_.begin(), garbage_list_.end());
+  mark_closure(work, Object::kReachable);
+}
+
+// An explicit stack, never recursion: the harness builds chains of a million objects.
+void MarkSweep::mark_closure(std::vector<Object*>& work, std::uint8_t mark) {
+  while (!work.empty()) {
+    Object* o = work.back();
+    work.pop_back();
+    if (o->is_marked()) continue;
+    o->mark = mark;
+    int n = o->slot_count;
+    if (bug_ == Bug::mark_skips_last_slot) n = std::max(0, n - 1);
+    for (int i = 0; i < n; ++i) {
+      Object* t = o->slots()[i];
+      if (t != nullptr && !t->is_marked()) work.push_back(t);
+    }
+  }
+}
+
+// Clears every weak variable whose referent is unmarked (trash), then runs the callbacks of
+// those that have one: all cleared before any callback, as the policies say.
+void MarkSweep::clear_weak_references() {
+  std::vector<std::string_view> callbacks;
+  for (auto& [name, w] : weak_) {
+    if (w.referent == nullptr || w.referent->is_marked()) continue;
+    w.referent = nullptr;
+    observer_.cleared(name);
+    if (w.callback) callbacks.push_back(name);
+  }
+  for (std::string_view name : callbacks) observer_.callback_ran(name);
+}
+
+// F: the trash with a finalizer (any kind; `legacy` acts as `log`) that has never run.
+std::vector<Object*> MarkSweep::find_finalizable() const {
+  const bool check_mark = bug_ != Bug::finalize_again;
+  std::vector<Object*> finalizable;
+  for (Object* o = objects_; o != nullptr; o = o->next) {
+    if (o->is_marked() || o->fin == Finalizer::none) continue;
+    if (check_mark && (o->flags & Object::kFinalized)) continue;
+    finalizable.push_back(o);
+  }
+  return finalizable;
+}
+
+// 1. Marks kKept from the contents of F: what the finalizers can reach survives, and a
+//    finalizable object marked here is reached by another one (Boehm's ordering test).
+// 2. The objects to finalize now: all of F under java; under boehm only those step 1 did
+//    not reach (one link of a finalizable chain per collection; a cycle through a
+//    finalizable object, a self-loop included, never).
+// 3. F itself joins K.
+// ENSURES: the kKept objects are K; returns the objects to finalize in this collection.
+std::vector<Object*> MarkSweep::mark_finalizer_reachable(const std::vector<Object*>& finalizable) {
+  std::vector<Object*> work;
+  for (Object* o : finalizable) {
+    for (int i = 0; i < o->slot_count; ++i) {
+      Object* t = o->slots()[i];
+      if (t != nullptr && !t->is_marked()) work.push_back(t);
+    }
+  }
+  mark_closure(work, Object::kKept);
+
+  const bool ordered = policy_ == Policy::boehm && bug_ != Bug::unordered_finalization;
+  std::vector<Object*> ready;
+  for (Object* o : finalizable) {
+    if (!ordered || !(o->mark & Object::kKept)) ready.push_back(o);
+  }
+  for (Object* o : finalizable) o->mark |= Object::kKept;
+  return ready;
+}
+
+// Frees every unmarked object (U minus K) into the size-class free lists, and resets the
+// marks of the survivors for the next collection. Returns how many were freed.
+std::int64_t MarkSweep::sweep() {
+  std::int64_t freed = 0;
+  for (Object* o = objects_; o != nullptr;) {
+    Object* after = o->next;
+    if (o->is_marked()) {
+      o->mark = 0;
+    } else {
+      free_object(o);
+      ++freed;
+    }
+    o = after;
+  }
+  return freed;
+}
+
+// Finalizers run in id order, after the sweep: everything they can touch survived it.
+void MarkSweep::run_finalizers(std::vector<Object*>& ready) {
+  std::sort(ready.begin(), ready.end(), [](Object* a, Object* b) { return a->id < b->id; });
+  for (Object* o : ready) run_finalizer(o);
+}
+
+// Marks `o` finalized, reports it and performs the finalizer's effect (SPEC.md section 1).
+// Nothing dies here: an `alloc` finalizer's overwritten slot 0 only loses a reference.
+void MarkSweep::run_finalizer(Object* o) {
+  o->flags |= Object::kFinalized;
+  observer_.finalized(o->id);
+  switch (o->fin) {
+    case Finalizer::none:
+    case Finalizer::log:
+    case Finalizer::legacy:
+      break;
+    case Finalizer::resurrect:
+      revived_.push_back(o);
+      break;
+    case Finalizer::alloc: {
+      Object* fresh = new_object(0, Finalizer::none, finalizer_allocations_.provisional(o->id));
+      unnumbered_.push_back(fresh);
+      if (o->slot_count > 0) o->slots()[0] = fresh;  // else it is trash until the next collect
+      break;
+    }
+  }
+}
+
+void MarkSweep::end_op() {
+  for (const auto& [provisional, final] : finalizer_allocations_.settle(next_id_, observer_)) {
+    for (Object* o : unnumbered_) {
+      if (o->id == provisional) o->id = final;
+    }
+  }
+  unnumbered_.clear();
+}
+
+// ---- HeapView ----
+
+void MarkSweep::for_each_variable(const std::function<void(std::string_view, Ref)>& f) const {
+  for (const auto& [name, o] : variables_) f(name, o);
+}
+
+void MarkSweep::for_each_weak(const std::function<void(std::string_view, Ref)>& f) const {
+  for (const auto& [name, w] : weak_) f(name, w.referent);
+}
+
+void MarkSweep::for_each_in_list(RootList list, const std::function<void(Ref)>& f) const {
+  for (Object* o : list == RootList::revived ? revived_ : garbage_list_) f(o);
+}
+
+void MarkSweep::for_each_object(const std::function<void(Ref)>& f) const {
+  for (const Object* o = objects_; o != nullptr; o = o->next) f(o);
+}
+
+}  // namespace gcfuzz::mark_sweep
+
+namespace gcfuzz {
+
+namespace {
+
+using mark_sweep::Bug;
+
+constexpr Capabilities capabilities(Policy policy) {
+  return Capabilities{.policy = policy,
+                      .precision = Precision::exact,
+                      .collects_cycles = true,
+                      .generational = false,
+                      .moving = false,
+                      .incremental = false,
+                      .refcounts = false};
+}
+
+template <Policy P, Bug B>
+std::unique_ptr<Collector> make(Observer& observer) {
+  return std::make_unique<mark_sweep::MarkSweep>(observer, P, B);
+}
+
+constexpr std::string_view kSkipSlot =
+    "off by one in the mark loop: an object's last slot is not traced, what it holds is freed";
+constexpr std::string_view kWeakOnlyFreed =
+    "clears weak references only to the objects it frees, not to finalizable survivors";
+
+}  // namespace
+
+std::span<const CollectorInfo> mark_sweep_collectors() {
+  constexpr Policy java = Policy::java;
+  constexpr Policy boehm = Policy::boehm;
+  static const CollectorInfo entries[] = {
+      {"mark-sweep:java", "precise non-moving mark-sweep, Java finalization (finalize once)",
+       capabilities(java), "", make<java, Bug::none>},
+      {"mark-sweep:boehm",
+       "precise non-moving mark-sweep, Boehm ordered finalization (one chain link per collect)",
+       capabilities(boehm), "", make<boehm, Bug::none>},
+
+      {"mark-sweep:java~skip-last-slot", kSkipSlot, capabilities(java), "mark-sweep:java",
+       make<java, Bug::mark_skips_last_slot>},
+      {"mark-sweep:java~weakrefs-only-freed", kWeakOnlyFreed, capabilities(java), "mark-sweep:java",
+       make<java, Bug::clear_only_freed_weak>},
+      {"mark-sweep:java~finalize-again",
+       "does not check the FINALIZED mark: a resurrected object is finalized again",
+       capabilities(java), "mark-sweep:java", make<java, Bug::finalize_again>},
+
+      {"mark-sweep:boehm~skip-last-slot", kSkipSlot, capabilities(boehm), "mark-sweep:boehm",
+       make<boehm, Bug::mark_skips_last_slot>},
+      {"mark-sweep:boehm~weakrefs-only-freed", kWeakOnlyFreed, capabilities(boehm),
+       "mark-sweep:boehm", make<boehm, Bug::clear_only_freed_weak>},
+      {"mark-sweep:boehm~unordered-finalization",
+       "finalizes every finalizable object at once (the java rule), even those another reaches",
+       capabilities(boehm), "mark-sweep:boehm", make<boehm, Bug::unordered_finalization>},
+  };
+  return entries;
+}
+
+}  // namespace gcfuzz
