@@ -1,0 +1,154 @@
+// A generational tracing collector for the java policy (SPEC.md 3.4 and section 4): a
+// copying nursery whose survivors are promoted into a mark-sweep old space, and a write
+// barrier that keeps a remembered set of old objects which may point into the nursery.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "collectors/api.h"
+#include "collectors/generational/nursery.h"
+#include "collectors/heap_memory.h"
+
+namespace gcfuzz::generational {
+
+// An object: this header, then `slot_count` object pointers. A young object lives in the
+// nursery; promotion copies it, header and slots, into the old space, keeping its id.
+//
+// Flag encodings, documented once:
+// - `flags`: kFinalized: the finalizer has run (java finalizes at most once; the mark is
+//   copied on promotion).
+// - `gc_bits`: kYoung: this copy lives in the nursery (a promoted copy never has it).
+//   kMarked: a full collection found the object reachable or kept it for its finalizer;
+//   scratch, clear between collections. kRemembered: an old object on the remembered set.
+// - `forwarding`: for a nursery object the current collection has promoted, its old-space
+//   copy; null otherwise. Read only during that collection: the nursery is poisoned after.
+struct Object {
+  static constexpr std::uint8_t kFinalized = 1;
+  static constexpr std::uint8_t kYoung = 1, kMarked = 2, kRemembered = 4;
+
+  ObjectId id;
+  std::uint8_t slot_count;
+  Finalizer fin;
+  std::uint8_t flags;
+  std::uint8_t gc_bits;
+  Object* forwarding;
+
+  bool is_young() const { return gc_bits & kYoung; }
+  Object** slots() { return reinterpret_cast<Object**>(this + 1); }
+  Object* const* slots() const { return reinterpret_cast<Object* const*>(this + 1); }
+  static std::size_t bytes_for(int slots) { return sizeof(Object) + slots * sizeof(Object*); }
+};
+static_assert(sizeof(Object) % Nursery::kAlignment == 0);
+
+// Planted bugs (gcfuzz selftest must catch each).
+enum class Bug : std::uint8_t {
+  none,
+  no_barrier_in_finalizer,     // the `alloc` finalizer's store into slot 0 skips the write barrier
+  unscanned_promotions,        // a minor collection promotes what the roots and the remembered
+                               // set reach, but never scans the promoted copies' slots
+  stale_weak_after_promotion,  // weak references to promoted objects are not forwarded
+};
+
+class Generational final : public Collector, HeapView {
+ public:
+  Generational(Observer& observer, Bug bug);
+
+  void alloc(std::string_view var, int slots, Finalizer fin) override;
+  void link(std::string_view target, int slot, std::string_view source) override;
+  void unlink(std::string_view target, int slot) override;
+  void load(std::string_view var, std::string_view source, int slot) override;
+  void copy(std::string_view var, std::string_view source) override;
+  void drop(std::string_view var) override;
+  void weak(std::string_view weak, std::string_view var, bool callback) override;
+  void deref(std::string_view var, std::string_view weak) override;
+  // One collection, minor (`young`) or full, as a list of named phases (each documented
+  // where it is defined).
+  void collect(bool young) override;
+  void clear(RootList list) override;
+
+  const HeapView& view() const override { return *this; }
+
+ private:
+  // The scratch state of one collection.
+  struct Tracing {
+    bool full;                         // a full collection marks the old space too
+    std::vector<Object*> to_scan;      // promoted or marked, slots not yet traced
+    std::vector<Object*> finalizable;  // F, by current address once kept
+  };
+
+  // ---- Collection phases ----
+  void trace_roots(Tracing& t);
+  void trace_remembered_set(Tracing& t);
+  void scan(Tracing& t);
+  void handle_weak_references(Tracing& t);
+  void find_finalizable_trash(Tracing& t);
+  void keep_finalizable(Tracing& t);
+  void forget_remembered_set();
+  std::int64_t free_trash(const Tracing& t);
+  void run_finalizers(Tracing& t);
+
+  // ---- Tracing helpers ----
+  void trace_reference(Tracing& t, Object*& ref);
+  Object* promote(Tracing& t, Object* young);
+  static bool survives(const Tracing& t, const Object* o);
+
+  // ---- Mutator helpers ----
+  Object* new_young_object(int slots, Finalizer fin, ObjectId id);
+  void write_slot(Object* holder, int index, Object* value);
+  void remember(Object* holder);
+  Object* lookup(std::string_view var) const;
+  void set_variable(std::string_view var, Object* value);
+  void run_finalizer(Object* o);
+  void end_op();
+  // Aborts with a message if the heap's bookkeeping is off (expensive checks only).
+  void validate_between_collections() const;
+
+  // ---- HeapView ----
+  void for_each_variable(const std::function<void(std::string_view, Ref)>& f) const override;
+  void for_each_weak(const std::function<void(std::string_view, Ref)>& f) const override;
+  void for_each_in_list(RootList list, const std::function<void(Ref)>& f) const override;
+  void for_each_object(const std::function<void(Ref)>& f) const override;
+  ObjectId id(Ref o) const override { return static_cast<const Object*>(o)->id; }
+  int slot_count(Ref o) const override { return static_cast<const Object*>(o)->slot_count; }
+  Ref slot(Ref o, int i) const override { return static_cast<const Object*>(o)->slots()[i]; }
+
+  template <class F>
+  void for_each_young(F&& f) const {
+    nursery_.for_each_block(
+        [](const void* block) {
+          return Object::bytes_for(static_cast<const Object*>(block)->slot_count);
+        },
+        [&](void* block) { f(static_cast<Object*>(block)); });
+  }
+
+  struct WeakVariable {
+    Object* referent;  // null once cleared
+    bool callback;
+  };
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  Observer& observer_;
+  const Bug bug_;
+  Nursery nursery_;
+  ObjectMemory old_memory_;
+  std::vector<Object*> old_objects_;  // every object of the old space: the sweep's list
+  std::vector<Object*> remembered_;   // old objects flagged kRemembered
+  std::unordered_map<std::string, Object*, NameHash, std::equal_to<>> variables_;  // non-null
+  std::map<std::string, WeakVariable, std::less<>> weak_;
+  std::vector<Object*> revived_;
+  std::vector<Object*> garbage_list_;  // java never appends to it; `clear garbage` empties it
+  FinalizerAllocations finalizer_allocations_;
+  std::vector<Object*> unnumbered_;  // this op's finalizer allocations
+  std::uint32_t next_id_ = 0;
+};
+
+}  // namespace gcfuzz::generational

@@ -1,0 +1,167 @@
+// The generational collector's own mechanics, beyond what the differential check sees: the
+// write barrier, promotion moving nursery objects, and the poisoned nursery after a minor
+// collection.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collectors/api.h"
+#include "harness/runner.h"
+#include "tests/printers.h"
+
+namespace gcfuzz {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
+// Every registered generational collector (mutants aside).
+std::vector<const CollectorInfo*> generational_collectors() {
+  std::vector<const CollectorInfo*> result;
+  for (const CollectorInfo& c : registry()) {
+    if (!c.is_mutant() && c.name.starts_with("generational:")) result.push_back(&c);
+  }
+  return result;
+}
+
+std::string test_name(const ::testing::TestParamInfo<const CollectorInfo*>& info) {
+  std::string name(info.param->name);
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+// The handle a strong variable holds, or null.
+HeapView::Ref variable(const HeapView& view, std::string_view name) {
+  HeapView::Ref found = nullptr;
+  view.for_each_variable([&](std::string_view n, HeapView::Ref ref) {
+    if (n == name) found = ref;
+  });
+  return found;
+}
+
+class Generational : public ::testing::TestWithParam<const CollectorInfo*> {};
+class GenerationalDeathTest : public ::testing::TestWithParam<const CollectorInfo*> {};
+
+TEST_P(Generational, MinorCollectionFreesYoungTrashAndKeepsWhatAnOldObjectHolds) {
+  RecordingObserver observer;
+  const std::unique_ptr<Collector> c = GetParam()->make(observer);
+  const HeapView& view = c->view();
+  c->alloc("o", 1, Finalizer::none);  // @0
+  c->collect(/*young=*/false);        // o is old now
+  EXPECT_EQ(observer.take().collected, 0);
+  c->alloc("y", 0, Finalizer::none);  // @1: held only by old o, through the barrier
+  c->alloc("t", 0, Finalizer::none);  // @2: young trash
+  c->link("o", 0, "y");
+  c->drop("y");
+  c->drop("t");
+  observer.take();
+
+  c->collect(/*young=*/true);
+  const Events events = observer.take();
+  EXPECT_EQ(events.freed, std::vector<ObjectId>{ObjectId{2}});
+  EXPECT_EQ(events.collected, 1);
+
+  const HeapView::Ref o = variable(view, "o");
+  ASSERT_NE(o, nullptr);
+  const HeapView::Ref y = view.slot(o, 0);
+  ASSERT_NE(y, nullptr);
+  EXPECT_EQ(view.id(y), ObjectId{1});
+}
+
+TEST_P(Generational, PromotionMovesNurseryObjectsButKeepsIdsAndSlots) {
+  RecordingObserver observer;
+  const std::unique_ptr<Collector> c = GetParam()->make(observer);
+  const HeapView& view = c->view();
+  c->alloc("a", 2, Finalizer::none);
+  c->alloc("b", 0, Finalizer::none);
+  c->link("a", 0, "b");
+  c->link("a", 1, "a");  // a self-loop must follow the copy too
+  c->weak("w", "b", false);
+  const HeapView::Ref a_before = variable(view, "a");
+  const HeapView::Ref b_before = variable(view, "b");
+
+  c->collect(/*young=*/true);
+  EXPECT_EQ(observer.take().collected, 0);
+
+  const HeapView::Ref a_after = variable(view, "a");
+  const HeapView::Ref b_after = variable(view, "b");
+  ASSERT_NE(a_after, nullptr);
+  ASSERT_NE(b_after, nullptr);
+  EXPECT_NE(a_after, a_before);
+  EXPECT_NE(b_after, b_before);
+  EXPECT_EQ(view.id(a_after), ObjectId{0});
+  EXPECT_EQ(view.id(b_after), ObjectId{1});
+  EXPECT_EQ(view.slot_count(a_after), 2);
+  EXPECT_EQ(view.slot(a_after, 0), b_after);
+  EXPECT_EQ(view.slot(a_after, 1), a_after);
+  HeapView::Ref weak_referent = nullptr;
+  view.for_each_weak([&](std::string_view, HeapView::Ref ref) { weak_referent = ref; });
+  EXPECT_EQ(weak_referent, b_after);
+
+  // Old objects do not move again: a full collection marks them in place.
+  c->collect(/*young=*/false);
+  EXPECT_EQ(observer.take().collected, 0);
+  EXPECT_EQ(variable(view, "a"), a_after);
+}
+
+// What a finalizer allocates during a minor collection is young, and an old object that a
+// finalizer stores it into is remembered: the next minor collection keeps it.
+TEST_P(Generational, TheAllocFinalizersStoreGoesThroughTheBarrier) {
+  RecordingObserver observer;
+  const std::unique_ptr<Collector> c = GetParam()->make(observer);
+  c->alloc("a", 1, Finalizer::alloc);  // @0
+  c->drop("a");
+  c->collect(/*young=*/true);  // @0 is kept, promoted, finalized; its finalizer makes @1
+  Events events = observer.take();
+  EXPECT_EQ(events.finalized, std::vector<ObjectId>{ObjectId{0}});
+  EXPECT_EQ(events.collected, 0);
+
+  c->collect(/*young=*/true);  // @1 is young, held by old @0 (trash, but old): kept
+  events = observer.take();
+  EXPECT_TRUE(events.freed.empty());
+  EXPECT_EQ(events.collected, 0);
+
+  c->collect(/*young=*/false);  // both are trash now; @0 was finalized already
+  events = observer.take();
+  EXPECT_EQ(events.freed, (std::vector<ObjectId>{ObjectId{0}, ObjectId{1}}));
+  EXPECT_TRUE(events.finalized.empty());
+}
+
+TEST_P(GenerationalDeathTest, AStaleNurseryHandleTrapsAfterAMinorCollection) {
+  if (!kAddressSanitizer) GTEST_SKIP() << "poisoning needs AddressSanitizer";
+  EXPECT_DEATH(
+      {
+        RecordingObserver observer;
+        const std::unique_ptr<Collector> c = GetParam()->make(observer);
+        c->alloc("a", 1, Finalizer::none);
+        const HeapView& view = c->view();
+        const HeapView::Ref stale = variable(view, "a");
+        c->collect(/*young=*/true);  // a is promoted; its nursery copy is poisoned
+        std::printf("%u\n", view.id(stale).value);
+      },
+      "use-after-poison");
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, Generational, ::testing::ValuesIn(generational_collectors()),
+                         test_name);
+INSTANTIATE_TEST_SUITE_P(Registry, GenerationalDeathTest,
+                         ::testing::ValuesIn(generational_collectors()), test_name);
+
+}  // namespace
+}  // namespace gcfuzz
