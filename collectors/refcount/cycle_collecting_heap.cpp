@@ -208,7 +208,7 @@ void CycleCollectingHeap::sort_by_id(ObjectList& list) {
 void CycleCollectingHeap::validate_list(const ObjectList& list, std::uint8_t flags) {
   list.for_each([&](Object* o) {
     if (o->gc_flags != flags) {
-      std::fprintf(stderr, "trial-deletion: object @%u has gc_flags %u on a list expecting %u\n",
+      std::fprintf(stderr, "cycle collector: object @%u has gc_flags %u on a list expecting %u\n",
                    o->id.value, o->gc_flags, flags);
       std::abort();
     }
