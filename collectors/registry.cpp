@@ -10,7 +10,12 @@
 // collector's registered names and its mutants.
 #define GCFUZZ_COLLECTOR_FOLDERS(X) \
   X(refcount)                       \
-  X(trial_deletion)
+  X(trial_deletion)                 \
+  X(mark_sweep)                     \
+  X(semispace)                      \
+  X(incremental)                    \
+  X(bacon_rajan)                    \
+  X(generational)
 
 namespace gcfuzz {
 
