@@ -3,7 +3,9 @@
 // - traces/s and ops/s on 64-op random traces, for the model alone and for the model in
 //   lockstep with each collector (all checks on);
 // - cost per op on one long random trace of 10k, 100k and 1M ops, which must stay flat
-//   (linear total time) as the trace grows 10x, on a heap that stays bounded.
+//   (linear total time) as the trace grows 10x, on a heap that stays bounded;
+// - full-collection time of each collector (and of the model) on the same 1M-object heap:
+//   the heap is built untimed, then one `collect` is timed.
 #include <benchmark/benchmark.h>
 
 #include <map>
@@ -11,6 +13,8 @@
 
 #include "harness/campaign.h"
 #include "harness/isolated_runner.h"
+#include "harness/runner.h"
+#include "harness/workloads.h"
 #include "model/model.h"
 
 namespace gcfuzz {
@@ -110,6 +114,57 @@ void cost_per_op(benchmark::State& state, const CollectorInfo* collector) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+// Discards events: the full-collection benchmark times the collector alone.
+class NullObserver final : public Observer {
+ public:
+  void freed(ObjectId) override {}
+  void finalized(ObjectId) override {}
+  void appended_to_garbage(ObjectId) override {}
+  void cleared(std::string_view) override {}
+  void callback_ran(std::string_view) override {}
+  void collected(std::int64_t) override {}
+  void renumbered(ObjectId, ObjectId) override {}
+};
+
+constexpr std::size_t kHeapObjects = 1'000'000;
+
+// The same 1M-object random heap for every collector (some of it trash, some cyclic).
+const Trace& million_object_heap() {
+  static const Trace heap = random_heap_trace(kHeapObjects, 42);
+  return heap;
+}
+
+void full_collection(benchmark::State& state, const CollectorInfo* collector) {
+  const Trace& heap = million_object_heap();
+  for (auto _ : state) {
+    state.PauseTiming();
+    NullObserver observer;
+    std::unique_ptr<Collector> c = collector->make(observer);
+    for (const Op& op : heap.ops) perform(*c, op);
+    state.ResumeTiming();
+    c->collect(false);
+    state.PauseTiming();
+    c.reset();
+    state.ResumeTiming();
+  }
+  state.counters["objects"] = static_cast<double>(kHeapObjects);
+}
+
+void model_full_collection(benchmark::State& state, Policy policy) {
+  const Trace& heap = million_object_heap();
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto model = std::make_unique<Model>(ModelOptions{.policy = policy});
+    for (const Op& op : heap.ops) model->apply(op);
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(model->apply(Collect{}));
+    state.PauseTiming();
+    model.reset();
+    state.ResumeTiming();
+  }
+  state.counters["objects"] = static_cast<double>(kHeapObjects);
+}
+
 void register_all() {
   for (Policy p : {Policy::pep442, Policy::pep442_whole, Policy::legacy}) {
     benchmark::RegisterBenchmark(("model/" + std::string(name_of(p))).c_str(), model_alone, p)
@@ -120,6 +175,19 @@ void register_all() {
     benchmark::RegisterBenchmark(("model+collector/" + std::string(c.name)).c_str(),
                                  model_and_collector, &c)
         ->Unit(benchmark::kMillisecond);
+  }
+  for (Policy p : {Policy::pep442, Policy::legacy, Policy::java, Policy::boehm}) {
+    benchmark::RegisterBenchmark(("full-collection/model:" + std::string(name_of(p))).c_str(),
+                                 model_full_collection, p)
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(3);
+  }
+  for (const CollectorInfo& c : registry()) {
+    if (c.is_mutant()) continue;
+    benchmark::RegisterBenchmark(("full-collection/" + std::string(c.name)).c_str(),
+                                 full_collection, &c)
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(3);
   }
   for (const CollectorInfo& c : registry()) {
     if (c.is_mutant()) continue;

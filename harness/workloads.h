@@ -1,0 +1,26 @@
+// Synthetic heaps as traces: the shapes scale tests, benchmarks and comparisons build.
+// Each is an ordinary trace, so it runs through the model, any collector and the checker
+// like every other.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "model/ops.h"
+
+namespace gcfuzz {
+
+// A singly linked list of `length` objects held by variable `head` (each node's slot 0
+// points to the next). With `cyclic`, the last node points back to the first, so only a
+// cycle collector can reclaim it once `head` is dropped. 3 ops per node.
+Trace chain_trace(std::size_t length, bool cyclic);
+
+// `objects` objects with 2 slots each, linked at random among recently allocated ones held
+// in a pool of 64 variables, with some back edges (cycles). Objects evicted from the pool
+// stay reachable through slots or become trash, some of it cyclic. Deterministic for a seed.
+Trace random_heap_trace(std::size_t objects, std::uint64_t seed);
+
+// Appends `op` to `trace`. Handy for building traces in code.
+void append(Trace& trace, Op op);
+
+}  // namespace gcfuzz
