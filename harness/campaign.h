@@ -38,7 +38,7 @@ struct CampaignOptions {
   Isolation isolation;
   std::size_t shrink_tries = 5000;  // candidate traces tried while shrinking, at most
   std::chrono::milliseconds shrink_time{std::chrono::seconds(60)};  // and time spent, at most
-  std::function<void(const CampaignProgress&)> on_progress;  // about once a second
+  std::function<void(const CampaignProgress&)> on_progress;         // about once a second
 };
 
 struct Finding {

@@ -26,14 +26,6 @@ std::vector<const CollectorInfo*> real_collectors() {
   return result;
 }
 
-std::string test_name(const ::testing::TestParamInfo<const CollectorInfo*>& info) {
-  std::string name(info.param->name);
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
 class Agreement : public ::testing::TestWithParam<const CollectorInfo*> {};
 
 TEST_P(Agreement, AgreesWithItsModelOnRandomTraces) {
@@ -61,7 +53,8 @@ TEST_P(Agreement, AgreesWithItsModelOnRandomTraces) {
   EXPECT_GE(runs, kTracesPerCollector);
 }
 
-INSTANTIATE_TEST_SUITE_P(Collectors, Agreement, ::testing::ValuesIn(real_collectors()), test_name);
+INSTANTIATE_TEST_SUITE_P(Collectors, Agreement, ::testing::ValuesIn(real_collectors()),
+                         collector_test_name);
 
 TEST(Determinism, TheSameSeedGivesTheSameTraces) {
   for (std::size_t i = 0; i < 50; ++i) {

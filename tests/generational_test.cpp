@@ -38,14 +38,6 @@ std::vector<const CollectorInfo*> generational_collectors() {
   return result;
 }
 
-std::string test_name(const ::testing::TestParamInfo<const CollectorInfo*>& info) {
-  std::string name(info.param->name);
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
 // The handle a strong variable holds, or null.
 HeapView::Ref variable(const HeapView& view, std::string_view name) {
   HeapView::Ref found = nullptr;
@@ -159,9 +151,9 @@ TEST_P(GenerationalDeathTest, AStaleNurseryHandleTrapsAfterAMinorCollection) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, Generational, ::testing::ValuesIn(generational_collectors()),
-                         test_name);
+                         collector_test_name);
 INSTANTIATE_TEST_SUITE_P(Registry, GenerationalDeathTest,
-                         ::testing::ValuesIn(generational_collectors()), test_name);
+                         ::testing::ValuesIn(generational_collectors()), collector_test_name);
 
 }  // namespace
 }  // namespace gcfuzz

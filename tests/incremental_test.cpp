@@ -22,14 +22,6 @@ Trace parse(std::string_view text) {
   return r.parsed ? r.parsed->trace : Trace{};
 }
 
-std::string test_name(const ::testing::TestParamInfo<const CollectorInfo*>& info) {
-  std::string name(info.param->name);
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
 // Parameterized by the collector so that the mutants' names derive from it.
 class IncrementalMarking : public ::testing::TestWithParam<const CollectorInfo*> {
  protected:
@@ -56,7 +48,8 @@ class IncrementalMarking : public ::testing::TestWithParam<const CollectorInfo*>
 };
 
 INSTANTIATE_TEST_SUITE_P(Registry, IncrementalMarking,
-                         ::testing::Values(find_collector("incremental:java")), test_name);
+                         ::testing::Values(find_collector("incremental:java")),
+                         collector_test_name);
 
 // Marking is paid for by the ops: each earns one unit of work (an alloc two), and scanning
 // an object costs two units plus two per slot, so a's scan (4 slots) takes ten ops' work.

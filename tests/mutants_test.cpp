@@ -24,14 +24,6 @@ std::vector<const CollectorInfo*> mutants() {
   return result;
 }
 
-std::string test_name(const ::testing::TestParamInfo<const CollectorInfo*>& info) {
-  std::string name(info.param->name);
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
 class Mutant : public ::testing::TestWithParam<const CollectorInfo*> {};
 
 TEST_P(Mutant, IsCaughtByATraceItsOriginalPasses) {
@@ -55,7 +47,7 @@ TEST_P(Mutant, IsCaughtByATraceItsOriginalPasses) {
   EXPECT_LE(f.shrunk.ops.size(), f.original_ops);
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, Mutant, ::testing::ValuesIn(mutants()), test_name);
+INSTANTIATE_TEST_SUITE_P(Registry, Mutant, ::testing::ValuesIn(mutants()), collector_test_name);
 
 TEST(Registry, EveryCollectorHasAtLeastTwoMutants) {
   for (const CollectorInfo& c : registry()) {

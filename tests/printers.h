@@ -2,7 +2,12 @@
 // Every test file includes this, so each type prints the same way everywhere.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cctype>
 #include <ostream>
+#include <string>
+#include <string_view>
 
 #include "collectors/api.h"
 #include "harness/event_format.h"
@@ -22,6 +27,20 @@ inline void PrintTo(Policy policy, std::ostream* os) {
 }
 inline void PrintTo(const CollectorInfo* collector, std::ostream* os) {
   *os << collector->name;
+}
+
+// A name as a GoogleTest parameter name: anything but letters and digits becomes '_'.
+inline std::string test_name_of(std::string_view name) {
+  std::string result(name);
+  for (char& c : result) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return result;
+}
+
+// For suites parameterized over collectors: the collector's name.
+inline std::string collector_test_name(const ::testing::TestParamInfo<const CollectorInfo*>& info) {
+  return test_name_of(info.param->name);
 }
 
 }  // namespace gcfuzz

@@ -65,11 +65,7 @@ std::vector<ScaleCase> cases() {
 }
 
 std::string case_name(const ::testing::TestParamInfo<ScaleCase>& info) {
-  std::string name = std::string(info.param.collector->name) + "_" + info.param.workload;
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
+  return test_name_of(std::string(info.param.collector->name) + "_" + info.param.workload);
 }
 
 class Scale : public ::testing::TestWithParam<ScaleCase> {};

@@ -34,14 +34,6 @@ std::vector<const CollectorInfo*> semispace_collectors() {
   return result;
 }
 
-std::string test_name(const ::testing::TestParamInfo<const CollectorInfo*>& info) {
-  std::string name(info.param->name);
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
 // The handle a strong variable holds, or null.
 HeapView::Ref variable(const HeapView& view, std::string_view name) {
   HeapView::Ref found = nullptr;
@@ -101,7 +93,7 @@ TEST_P(SemispaceMoves, AStaleHandleTrapsAfterAFlip) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, SemispaceMoves, ::testing::ValuesIn(semispace_collectors()),
-                         test_name);
+                         collector_test_name);
 
 }  // namespace
 }  // namespace gcfuzz
