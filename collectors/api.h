@@ -1,9 +1,9 @@
 // The collector plugin interface: what a collector declares, what it implements, what it
 // reports and what it lets the harness read.
 //
-// A collector includes this header (and the toolkit beside it: heap_memory.h) and nothing
-// else of gcfuzz. It never sees the reference model: the harness runs the model and the
-// collector in lockstep and compares what each reports.
+// A collector includes this header (and the toolkit beside it: heap_memory.h, tracing/) and
+// nothing else of gcfuzz. It never sees the reference model: the harness runs the model and
+// the collector in lockstep and compares what each reports.
 //
 // Who calls what, and how often:
 // - The harness constructs one collector per trace (`CollectorInfo::make`), giving it the

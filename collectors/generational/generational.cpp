@@ -6,28 +6,15 @@
 // for cards to cover, and an object-granular set is exact: a minor collection scans the
 // slots of just the old objects that were stored into, never the old space itself.
 #include "collectors/generational/generational.h"
+#include "collectors/checks.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <new>
 
 namespace gcfuzz::generational {
 
 namespace {
-
-// Expensive invariant checks between phases; on in debug builds.
-#ifdef NDEBUG
-constexpr bool kExpensiveChecks = false;
-#else
-constexpr bool kExpensiveChecks = true;
-#endif
-
-// Java finalizes every kind alike (`legacy` acts as `log`), once.
-bool has_unrun_finalizer(const Object* o) {
-  return o->fin != Finalizer::none && !(o->flags & Object::kFinalized);
-}
 
 [[noreturn]] void invariant_broken(const char* what, const Object* o) {
   std::fprintf(stderr, "generational: object @%u: %s\n", o->id.value, what);
@@ -36,63 +23,7 @@ bool has_unrun_finalizer(const Object* o) {
 
 }  // namespace
 
-Generational::Generational(Observer& observer, Bug bug) : observer_(observer), bug_(bug) {}
-
-// ---- Mutator ops: they change roots and slots only; nothing dies between collections ----
-
-void Generational::alloc(std::string_view var, int slots, Finalizer fin) {
-  set_variable(var, new_young_object(slots, fin, ObjectId{next_id_++}));
-  end_op();
-}
-
-void Generational::link(std::string_view target, int slot, std::string_view source) {
-  Object* t = lookup(target);
-  Object* s = lookup(source);
-  if (t != nullptr && s != nullptr && slot < t->slot_count) write_slot(t, slot, s);
-  end_op();
-}
-
-void Generational::unlink(std::string_view target, int slot) {
-  Object* t = lookup(target);
-  if (t != nullptr && slot < t->slot_count) write_slot(t, slot, nullptr);
-  end_op();
-}
-
-void Generational::load(std::string_view var, std::string_view source, int slot) {
-  Object* s = lookup(source);
-  if (s != nullptr && slot < s->slot_count) set_variable(var, s->slots()[slot]);
-  end_op();
-}
-
-void Generational::copy(std::string_view var, std::string_view source) {
-  if (Object* s = lookup(source)) set_variable(var, s);
-  end_op();
-}
-
-void Generational::drop(std::string_view var) {
-  if (auto it = weak_.find(var); it != weak_.end()) weak_.erase(it);
-  set_variable(var, nullptr);
-  end_op();
-}
-
-void Generational::weak(std::string_view weak, std::string_view var, bool callback) {
-  if (Object* referent = lookup(var)) {
-    auto it = weak_.find(weak);
-    if (it == weak_.end()) it = weak_.emplace(std::string(weak), WeakVariable{}).first;
-    it->second = WeakVariable{referent, callback};
-  }
-  end_op();
-}
-
-void Generational::deref(std::string_view var, std::string_view weak) {
-  if (auto it = weak_.find(weak); it != weak_.end()) set_variable(var, it->second.referent);
-  end_op();
-}
-
-void Generational::clear(RootList list) {
-  (list == RootList::revived ? revived_ : garbage_list_).clear();
-  end_op();
-}
+Generational::Generational(Observer& observer, Bug bug) : TracingHeap(observer), bug_(bug) {}
 
 // ---- The collection ----
 
@@ -125,16 +56,13 @@ void Generational::collect(bool young) {
   nursery_.retire();
   // 6. F's finalizers run, in id order, on the survivors' new addresses. What they
   //    allocate goes to the fresh nursery: young, as SPEC.md section 4 says.
-  run_finalizers(t);
-  observer_.collected(freed);
-  end_op();
+  run_finalizers(t.finalizable);
+  end_collection(freed);
 }
 
 // Roots: strong variables and the two lists. Weak variables are not roots.
 void Generational::trace_roots(Tracing& t) {
-  for (auto& [name, o] : variables_) trace_reference(t, o);
-  for (Object*& o : revived_) trace_reference(t, o);
-  for (Object*& o : garbage_list_) trace_reference(t, o);
+  for_each_root([&](Object*& o) { trace_reference(t, o); });
 }
 
 // In a minor collection, references from old objects into the nursery are roots. The write
@@ -168,19 +96,10 @@ void Generational::scan(Tracing& t) {
 // Weak references never keep their referent: one into U is cleared (all are cleared before
 // any callback runs), one to a promoted object is updated to the copy.
 void Generational::handle_weak_references(Tracing& t) {
-  std::vector<const std::string*> with_callback;
-  for (auto& [name, w] : weak_) {
-    Object* r = w.referent;
-    if (r == nullptr) continue;
-    if (survives(t, r)) {
-      if (r->is_young() && bug_ != Bug::stale_weak_after_promotion) w.referent = r->forwarding;
-      continue;
-    }
-    w.referent = nullptr;
-    observer_.cleared(name);
-    if (w.callback) with_callback.push_back(&name);
-  }
-  for (const std::string* name : with_callback) observer_.callback_ran(*name);
+  clear_weak_references_to_trash([&](Object* r) -> Object* {
+    if (!survives(t, r)) return nullptr;
+    return r->is_young() && bug_ != Bug::stale_weak_after_promotion ? r->forwarding : r;
+  });
 }
 
 // F: the trash whose finalizer never ran. In a minor collection only the nursery can hold
@@ -234,12 +153,6 @@ std::int64_t Generational::free_trash(const Tracing& t) {
   return freed;
 }
 
-void Generational::run_finalizers(Tracing& t) {
-  std::sort(t.finalizable.begin(), t.finalizable.end(),
-            [](const Object* a, const Object* b) { return a->id < b->id; });
-  for (Object* o : t.finalizable) run_finalizer(o);
-}
-
 // ---- Tracing helpers ----
 
 // Makes `ref` name its referent's surviving copy. A nursery object is promoted the first
@@ -278,89 +191,33 @@ bool Generational::survives(const Tracing& t, const Object* o) {
   return !t.full || (o->gc_bits & Object::kMarked);
 }
 
-// ---- Mutator helpers ----
+// ---- Mutator side ----
 
-Object* Generational::new_young_object(int slots, Finalizer fin, ObjectId id) {
-  void* block = nursery_.allocate(Object::bytes_for(slots));
-  auto* o =
-      new (block) Object{id, static_cast<std::uint8_t>(slots), fin, 0, Object::kYoung, nullptr};
-  std::fill_n(o->slots(), slots, nullptr);
+// Every new object is young: the mutator's and an `alloc` finalizer's alike.
+Object* Generational::allocate(int slots, Finalizer fin, ObjectId id) {
+  Object* o = init_object(nursery_.allocate(Object::bytes_for(slots)), slots, fin, id);
+  o->gc_bits = Object::kYoung;
   return o;
 }
 
-// Every store into a slot goes through here, the mutator's and the runtime's (the `alloc`
-// finalizer) alike. The write barrier: an old object that now points into the nursery goes
-// on the remembered set, once. Stores into young objects, and of old or null values, need
-// no record: a minor collection traces young objects anyway, and only pointers into the
-// nursery must be found.
-void Generational::write_slot(Object* holder, int index, Object* value) {
-  holder->slots()[index] = value;
-  if (value != nullptr && value->is_young() && !holder->is_young()) remember(holder);
+// The write barrier, on every store into a slot, the mutator's and the runtime's (the
+// `alloc` finalizer) alike: an old object that now points into the nursery goes on the
+// remembered set, once. Stores into young objects, and of old values, need no record: a
+// minor collection traces young objects anyway, and only pointers into the nursery must be
+// found. (Nulls never get here.)
+void Generational::slot_stored(Object* holder, Object* value, tracing::StoredBy by) {
+  if (by == tracing::StoredBy::finalizer && bug_ == Bug::no_barrier_in_finalizer) {
+    // The planted bug: the runtime's own store bypasses the barrier. The holder was just
+    // promoted (or was old already), so an old-to-young pointer goes unrecorded.
+    return;
+  }
+  if (value->is_young() && !holder->is_young()) remember(holder);
 }
 
 void Generational::remember(Object* holder) {
   if (holder->gc_bits & Object::kRemembered) return;
   holder->gc_bits |= Object::kRemembered;
   remembered_.push_back(holder);
-}
-
-Object* Generational::lookup(std::string_view var) const {
-  auto it = variables_.find(var);
-  return it == variables_.end() ? nullptr : it->second;
-}
-
-void Generational::set_variable(std::string_view var, Object* value) {
-  auto it = variables_.find(var);
-  if (value == nullptr) {
-    if (it != variables_.end()) variables_.erase(it);
-  } else if (it != variables_.end()) {
-    it->second = value;
-  } else {
-    variables_.emplace(std::string(var), value);
-  }
-}
-
-// Marks `o` finalized, reports it and performs the finalizer's effect (SPEC.md section 1).
-void Generational::run_finalizer(Object* o) {
-  o->flags |= Object::kFinalized;
-  observer_.finalized(o->id);
-  switch (o->fin) {
-    case Finalizer::none:
-    case Finalizer::log:
-    case Finalizer::legacy:
-      break;
-    case Finalizer::resurrect:
-      revived_.push_back(o);  // a root list: no barrier needed
-      break;
-    case Finalizer::alloc: {
-      Object* fresh =
-          new_young_object(0, Finalizer::none, finalizer_allocations_.provisional(o->id));
-      unnumbered_.push_back(fresh);
-      // Without a slot the finalizer's only reference goes away: trash, young, until the
-      // next collection.
-      if (o->slot_count == 0) break;
-      if (bug_ == Bug::no_barrier_in_finalizer) {
-        // The planted bug: the runtime's own store bypasses the barrier. `o` was just
-        // promoted (or was old already), so an old-to-young pointer goes unrecorded.
-        o->slots()[0] = fresh;
-      } else {
-        write_slot(o, 0, fresh);
-      }
-      break;
-    }
-  }
-}
-
-// Numbers this op's finalizer allocations (SPEC.md section 1); every op ends with it.
-void Generational::end_op() {
-  if (unnumbered_.empty()) return;
-  // Provisional ids are the creators' ids with a high bit set, so sorting by id sorts by
-  // creator: the order `settle` numbers them in.
-  std::sort(unnumbered_.begin(), unnumbered_.end(),
-            [](const Object* a, const Object* b) { return a->id < b->id; });
-  const auto renames = finalizer_allocations_.settle(next_id_, observer_);
-  for (std::size_t i = 0; i < renames.size(); ++i) unnumbered_[i]->id = renames[i].second;
-  unnumbered_.clear();
 }
 
 // Between collections: the remembered set is exactly the old objects flagged kRemembered,
@@ -391,18 +248,6 @@ void Generational::validate_between_collections() const {
 }
 
 // ---- HeapView ----
-
-void Generational::for_each_variable(const std::function<void(std::string_view, Ref)>& f) const {
-  for (const auto& [name, o] : variables_) f(name, o);
-}
-
-void Generational::for_each_weak(const std::function<void(std::string_view, Ref)>& f) const {
-  for (const auto& [name, w] : weak_) f(name, w.referent);
-}
-
-void Generational::for_each_in_list(RootList list, const std::function<void(Ref)>& f) const {
-  for (const Object* o : list == RootList::revived ? revived_ : garbage_list_) f(o);
-}
 
 void Generational::for_each_object(const std::function<void(Ref)>& f) const {
   for (const Object* o : old_objects_) f(o);

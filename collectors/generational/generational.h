@@ -5,15 +5,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
-#include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "collectors/api.h"
 #include "collectors/generational/nursery.h"
 #include "collectors/heap_memory.h"
+#include "collectors/tracing/tracing_heap.h"
 
 namespace gcfuzz::generational {
 
@@ -55,24 +52,15 @@ enum class Bug : std::uint8_t {
   stale_weak_after_promotion,  // weak references to promoted objects are not forwarded
 };
 
-class Generational final : public Collector, HeapView {
+// The mutator ops, roots and finalizer effects come from TracingHeap; this class adds the
+// two spaces, the write barrier and the collection.
+class Generational final : public tracing::TracingHeap<Object> {
  public:
   Generational(Observer& observer, Bug bug);
 
-  void alloc(std::string_view var, int slots, Finalizer fin) override;
-  void link(std::string_view target, int slot, std::string_view source) override;
-  void unlink(std::string_view target, int slot) override;
-  void load(std::string_view var, std::string_view source, int slot) override;
-  void copy(std::string_view var, std::string_view source) override;
-  void drop(std::string_view var) override;
-  void weak(std::string_view weak, std::string_view var, bool callback) override;
-  void deref(std::string_view var, std::string_view weak) override;
   // One collection, minor (`young`) or full, as a list of named phases (each documented
   // where it is defined).
   void collect(bool young) override;
-  void clear(RootList list) override;
-
-  const HeapView& view() const override { return *this; }
 
  private:
   // The scratch state of one collection.
@@ -91,32 +79,22 @@ class Generational final : public Collector, HeapView {
   void keep_finalizable(Tracing& t);
   void forget_remembered_set();
   std::int64_t free_trash(const Tracing& t);
-  void run_finalizers(Tracing& t);
 
   // ---- Tracing helpers ----
   void trace_reference(Tracing& t, Object*& ref);
   Object* promote(Tracing& t, Object* young);
   static bool survives(const Tracing& t, const Object* o);
 
-  // ---- Mutator helpers ----
-  Object* new_young_object(int slots, Finalizer fin, ObjectId id);
-  void write_slot(Object* holder, int index, Object* value);
+  // ---- Mutator side: allocation and the write barrier (TracingHeap's hooks) ----
+  Object* allocate(int slots, Finalizer fin, ObjectId id) override;
+  void slot_stored(Object* holder, Object* value, tracing::StoredBy by) override;
   void remember(Object* holder);
-  Object* lookup(std::string_view var) const;
-  void set_variable(std::string_view var, Object* value);
-  void run_finalizer(Object* o);
-  void end_op();
+
   // Aborts with a message if the heap's bookkeeping is off (expensive checks only).
   void validate_between_collections() const;
 
-  // ---- HeapView ----
-  void for_each_variable(const std::function<void(std::string_view, Ref)>& f) const override;
-  void for_each_weak(const std::function<void(std::string_view, Ref)>& f) const override;
-  void for_each_in_list(RootList list, const std::function<void(Ref)>& f) const override;
+  // ---- HeapView: the old space, then the nursery ----
   void for_each_object(const std::function<void(Ref)>& f) const override;
-  ObjectId id(Ref o) const override { return static_cast<const Object*>(o)->id; }
-  int slot_count(Ref o) const override { return static_cast<const Object*>(o)->slot_count; }
-  Ref slot(Ref o, int i) const override { return static_cast<const Object*>(o)->slots()[i]; }
 
   template <class F>
   void for_each_young(F&& f) const {
@@ -127,28 +105,11 @@ class Generational final : public Collector, HeapView {
         [&](void* block) { f(static_cast<Object*>(block)); });
   }
 
-  struct WeakVariable {
-    Object* referent;  // null once cleared
-    bool callback;
-  };
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
-  Observer& observer_;
   const Bug bug_;
   Nursery nursery_;
   ObjectMemory old_memory_;
   std::vector<Object*> old_objects_;  // every object of the old space: the sweep's list
   std::vector<Object*> remembered_;   // old objects flagged kRemembered
-  std::unordered_map<std::string, Object*, NameHash, std::equal_to<>> variables_;  // non-null
-  std::map<std::string, WeakVariable, std::less<>> weak_;
-  std::vector<Object*> revived_;
-  std::vector<Object*> garbage_list_;  // java never appends to it; `clear garbage` empties it
-  FinalizerAllocations finalizer_allocations_;
-  std::vector<Object*> unnumbered_;  // this op's finalizer allocations
-  std::uint32_t next_id_ = 0;
 };
 
 }  // namespace gcfuzz::generational

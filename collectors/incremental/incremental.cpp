@@ -1,109 +1,72 @@
 // The incremental tri-color collector (design and invariants in incremental.h) and its
 // registration.
 #include "collectors/incremental/incremental.h"
+#include "collectors/checks.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 #include <unordered_set>
 
 namespace gcfuzz::incremental {
 
 namespace {
 
-// Expensive invariant checks; on in debug builds (and in the dev preset, which builds
-// without NDEBUG). They run when a collection starts, and after every op while the heap is
-// small: a check per op on a million-object heap would make a long trace quadratic.
-#ifdef NDEBUG
-constexpr bool kExpensiveChecks = false;
-#else
-constexpr bool kExpensiveChecks = true;
-#endif
+// The expensive invariant checks (collectors/checks.h) run when a collection starts, and
+// after every op while the heap is small: a check per op on a million-object heap would
+// make a long trace quadratic.
 constexpr std::size_t kCheckEveryOpUpTo = 4096;  // objects
 
 }  // namespace
 
-Incremental::Incremental(Observer& observer, Bug bug) : observer_(observer), bug_(bug) {}
+Incremental::Incremental(Observer& observer, Bug bug) : TracingHeap(observer), bug_(bug) {}
 
-// ---- Mutator ops ----
+// ---- TracingHeap's hooks: pacing, the barrier, the restart ----
 
-// Allocation pays for more marking than other ops, as allocation-paced collectors do.
-void Incremental::alloc(std::string_view var, int slots, Finalizer fin) {
-  begin_op(kWorkPerAlloc);
-  Object* fresh = new_object(slots, fin, ObjectId{next_id_++});
-  if (bug_ != Bug::allocate_white) color(fresh, Color::black);
-  store_variable(var, fresh, Barrier::skip);  // black already: nothing to shade
-  end_op();
+// Between a collection and the next op the collector is paused, as Lua's is after a
+// sweep: the op starts the next cycle, then does its share of marking. Allocation pays for
+// more marking than other ops, as allocation-paced collectors do.
+void Incremental::before_op(tracing::MutatorOp op) {
+  if (!marking_) start_marking();
+  mark_step(op == tracing::MutatorOp::alloc ? kWorkPerAlloc : kWorkPerOp);
 }
 
-void Incremental::link(std::string_view target, int slot, std::string_view source) {
-  begin_op(kWorkPerOp);
-  Object* t = lookup(target);
-  Object* s = lookup(source);
-  if (t != nullptr && s != nullptr && slot < t->slot_count) store_slot(t, slot, s);
-  end_op();
+// `link`, and the `alloc` finalizer's store, which runs between cycles (nothing to shade).
+void Incremental::slot_stored(Object* /*holder*/, Object* value, tracing::StoredBy /*by*/) {
+  write_barrier(value);
 }
 
-void Incremental::unlink(std::string_view target, int slot) {
-  begin_op(kWorkPerOp);
-  Object* t = lookup(target);
-  if (t != nullptr && slot < t->slot_count) store_slot(t, slot, nullptr);
-  end_op();
-}
-
-// A grey holder's slots are not scanned yet: the loaded object may be white.
-void Incremental::load(std::string_view var, std::string_view source, int slot) {
-  begin_op(kWorkPerOp);
-  Object* s = lookup(source);
-  if (s != nullptr && slot < s->slot_count) store_variable(var, s->slots()[slot], Barrier::shade);
-  end_op();
-}
-
-void Incremental::copy(std::string_view var, std::string_view source) {
-  begin_op(kWorkPerOp);
-  if (Object* s = lookup(source)) store_variable(var, s, Barrier::shade);
-  end_op();
-}
-
-// A weak variable first (its own namespace), then the strong one.
-void Incremental::drop(std::string_view var) {
-  begin_op(kWorkPerOp);
-  if (auto it = weak_.find(var); it != weak_.end()) weak_.erase(it);
-  store_variable(var, nullptr, Barrier::skip);  // stores nothing
-  end_op();
-}
-
-// A weak variable is no root: binding one changes no color.
-void Incremental::weak(std::string_view weak, std::string_view var, bool callback) {
-  begin_op(kWorkPerOp);
-  if (Object* referent = lookup(var)) {
-    weak_.insert_or_assign(std::string(weak), WeakVariable{referent, callback});
+// A new object is black already: nothing to shade. `load` takes what may be a grey holder's
+// unscanned slot, so the loaded object may be white. A `deref`'s referent is held only
+// weakly, or through objects the mark has not reached: it may be white. Shading it is the
+// read barrier of weak references that incremental and concurrent collectors need (a "weak
+// reference get" makes the referent strongly reachable after the roots were scanned).
+void Incremental::root_stored(Object* value, tracing::MutatorOp op) {
+  switch (op) {
+    case tracing::MutatorOp::alloc:
+      if (bug_ != Bug::allocate_white) color(value, Color::black);
+      return;
+    case tracing::MutatorOp::deref:
+      if (bug_ == Bug::deref_without_barrier) return;
+      break;
+    default:
+      break;
   }
-  end_op();
+  write_barrier(value);
 }
 
-// The referent is held only weakly, or through objects the mark has not reached: it may be
-// white. Shading it here is the read barrier of weak references that incremental and
-// concurrent collectors need (a "weak reference get" makes the referent strongly reachable
-// after the roots were scanned).
-void Incremental::deref(std::string_view var, std::string_view weak) {
-  begin_op(kWorkPerOp);
-  if (auto it = weak_.find(weak); it != weak_.end()) {
-    const bool planted_bug = bug_ == Bug::deref_without_barrier;
-    store_variable(var, it->second.referent, planted_bug ? Barrier::skip : Barrier::shade);
-  }
-  end_op();
-}
-
+// A deleted reference to a marked object may have been the last marked path to it (I3):
+// restart the cycle rather than let it float to the sweep. A white one needs nothing.
 // Emptying a list deletes a reference to each of its objects: one restart covers them all.
-void Incremental::clear(RootList list) {
-  begin_op(kWorkPerOp);
-  std::vector<Object*> released;
-  released.swap(list == RootList::revived ? revived_ : garbage_list_);
+void Incremental::references_deleted(std::span<Object* const> targets) {
   const auto marked = [this](const Object* o) { return is_marked(o); };
-  if (marking_ && std::any_of(released.begin(), released.end(), marked)) restart_marking();
-  end_op();
+  if (marking_ && std::any_of(targets.begin(), targets.end(), marked)) restart_marking();
+}
+
+void Incremental::after_op() {
+  if constexpr (kExpensiveChecks) {
+    if (objects_.size() <= kCheckEveryOpUpTo) validate_marking();
+  }
 }
 
 // ---- Marking ----
@@ -126,9 +89,7 @@ void Incremental::start_marking() {
   ++epoch_;
   grey_.clear();
   marking_ = true;
-  for (const auto& [name, o] : variables_) shade(o);
-  for (Object* o : revived_) shade(o);
-  for (Object* o : garbage_list_) shade(o);
+  for_each_root([this](Object* o) { shade(o); });
 }
 
 // Earns `work` units, then scans grey objects, last shaded first (the grey set is a
@@ -159,42 +120,9 @@ void Incremental::write_barrier(Object* stored) {
   if (marking_ && stored != nullptr) shade(stored);
 }
 
-// A deleted reference to a marked object may have been the last marked path to it (I3):
-// restart the cycle rather than let it float to the sweep. A white one needs nothing.
-void Incremental::reference_deleted(Object* old) {
-  if (marking_ && old != nullptr && is_marked(old)) restart_marking();
-}
-
 void Incremental::restart_marking() {
   if (bug_ == Bug::no_restart_on_deletion) return;
   start_marking();
-}
-
-// ---- Stores ----
-
-// Overwriting a variable with its own value deletes no reference.
-void Incremental::store_variable(std::string_view var, Object* value, Barrier barrier) {
-  if (barrier == Barrier::shade) write_barrier(value);
-  Object* old = nullptr;
-  auto it = variables_.find(var);
-  if (it != variables_.end()) old = it->second;
-  if (value != nullptr) {
-    if (it != variables_.end()) {
-      it->second = value;
-    } else {
-      variables_.emplace(std::string(var), value);
-    }
-  } else if (it != variables_.end()) {
-    variables_.erase(it);
-  }
-  if (old != value) reference_deleted(old);
-}
-
-void Incremental::store_slot(Object* holder, int slot, Object* value) {
-  write_barrier(value);
-  Object* old = holder->slots()[slot];
-  holder->slots()[slot] = value;
-  if (old != value) reference_deleted(old);
 }
 
 // ---- Collection ----
@@ -209,12 +137,13 @@ void Incremental::store_slot(Object* holder, int slot, Object* value) {
 void Incremental::collect(bool /*young*/) {
   if (!marking_) start_marking();  // no op since the last collection: no cycle yet
   finish_marking();
-  clear_weak_references_to_trash();
-  const std::vector<Object*> finalizable = keep_finalizable_trash();
+  // SPEC.md 3.4: the weak variables whose referent is trash (white), the finalizable ones
+  // included, are cleared, then the callbacks run.
+  clear_weak_references_to_trash([this](Object* o) { return is_white(o) ? nullptr : o; });
+  std::vector<Object*> finalizable = keep_finalizable_trash();
   const std::int64_t freed = sweep();
   run_finalizers(finalizable);
-  observer_.collected(freed);
-  end_op();
+  end_collection(freed);
 }
 
 // Scans every grey object left, regardless of credit: the rest of the cycle in one pause.
@@ -229,27 +158,14 @@ void Incremental::finish_marking() {
   marking_ = false;
 }
 
-// SPEC.md 3.4: every weak variable whose referent is trash is cleared (the finalizable
-// ones included), then the callbacks run.
-void Incremental::clear_weak_references_to_trash() {
-  std::vector<std::string_view> callbacks;
-  for (auto& [name, w] : weak_) {
-    if (w.referent == nullptr || !is_white(w.referent)) continue;
-    w.referent = nullptr;
-    observer_.cleared(name);
-    if (w.callback) callbacks.push_back(name);
-  }
-  for (std::string_view name : callbacks) observer_.callback_ran(name);
-}
-
 // 1. F: the trash with a finalizer (any kind; `legacy` acts as `log`) that never ran.
 // 2. K: F and everything it reaches in U, blackened so the sweep keeps it (a mark from F,
 //    as a tracing VM marks through its finalizable objects after the strong mark).
-// Returns F in id order, the order its finalizers run.
-std::vector<Incremental::Object*> Incremental::keep_finalizable_trash() {
+// Returns F.
+std::vector<Object*> Incremental::keep_finalizable_trash() {
   std::vector<Object*> finalizable;
   for (Object* o : objects_) {
-    if (is_white(o) && o->fin != Finalizer::none && !o->finalized) finalizable.push_back(o);
+    if (is_white(o) && has_unrun_finalizer(o)) finalizable.push_back(o);
   }
   std::vector<Object*> work(finalizable.begin(), finalizable.end());
   while (!work.empty()) {
@@ -262,8 +178,6 @@ std::vector<Incremental::Object*> Incremental::keep_finalizable_trash() {
       if (t != nullptr && is_white(t)) work.push_back(t);
     }
   }
-  std::sort(finalizable.begin(), finalizable.end(),
-            [](const Object* a, const Object* b) { return a->id < b->id; });
   return finalizable;
 }
 
@@ -286,54 +200,6 @@ std::int64_t Incremental::sweep() {
   return freed;
 }
 
-void Incremental::run_finalizers(const std::vector<Object*>& finalizable) {
-  for (Object* o : finalizable) run_finalizer(o);
-}
-
-// Marks `o` finalized, reports it and performs the finalizer's effect (SPEC.md section 1).
-void Incremental::run_finalizer(Object* o) {
-  o->finalized = true;
-  observer_.finalized(o->id);
-  switch (o->fin) {
-    case Finalizer::none:
-    case Finalizer::log:
-    case Finalizer::legacy:
-      break;
-    case Finalizer::resurrect:
-      revived_.push_back(o);
-      break;
-    case Finalizer::alloc: {
-      // The new object is numbered after the op (SPEC.md section 1, "Numbering"). With no
-      // slot to hold it, it is trash until the next collection.
-      Object* fresh = new_object(0, Finalizer::none, finalizer_allocations_.provisional(o->id));
-      unnumbered_.push_back(fresh);
-      if (o->slot_count > 0) store_slot(o, 0, fresh);
-      break;
-    }
-  }
-}
-
-// ---- Ops: set-up and end ----
-
-// Between a collection and the next op the collector is paused, as Lua's is after a
-// sweep: the op starts the next cycle, then does its share of marking.
-void Incremental::begin_op(int work) {
-  if (!marking_) start_marking();
-  mark_step(work);
-}
-
-void Incremental::end_op() {
-  for (const auto& [provisional, final] : finalizer_allocations_.settle(next_id_, observer_)) {
-    for (Object* o : unnumbered_) {
-      if (o->id == provisional) o->id = final;
-    }
-  }
-  unnumbered_.clear();
-  if constexpr (kExpensiveChecks) {
-    if (objects_.size() <= kCheckEveryOpUpTo) validate_marking();
-  }
-}
-
 // (I1) no black object refers to a white one; (I2) every root target is marked; (I3)
 // every marked object is reached from a root through marked objects; and the grey set
 // holds exactly the grey objects, once each. A planted bug breaks them on purpose.
@@ -344,9 +210,7 @@ void Incremental::validate_marking() const {
     std::abort();
   };
   std::vector<const Object*> roots;
-  for (const auto& [name, o] : variables_) roots.push_back(o);
-  for (const Object* o : revived_) roots.push_back(o);
-  for (const Object* o : garbage_list_) roots.push_back(o);
+  for_each_root([&](const Object* o) { roots.push_back(o); });
   for (const Object* o : roots) {
     if (is_white(o)) fail("a root target is white", o);
   }
@@ -381,37 +245,15 @@ void Incremental::validate_marking() const {
   }
 }
 
-// ---- Objects and roots ----
+// ---- Objects ----
 
-Incremental::Object* Incremental::new_object(int slots, Finalizer fin, ObjectId id) {
-  void* block = memory_.allocate(bytes_for(slots));
-  Object* o = new (block) Object{};
-  o->id = id;
-  o->slot_count = static_cast<std::uint8_t>(slots);
-  o->fin = fin;
-  std::fill_n(o->slots(), slots, nullptr);
+Object* Incremental::allocate(int slots, Finalizer fin, ObjectId id) {
+  Object* o = init_object(memory_.allocate(bytes_for(slots)), slots, fin, id);
   objects_.push_back(o);
   return o;
 }
 
-Incremental::Object* Incremental::lookup(std::string_view var) const {
-  auto it = variables_.find(var);
-  return it == variables_.end() ? nullptr : it->second;
-}
-
 // ---- HeapView ----
-
-void Incremental::for_each_variable(const std::function<void(std::string_view, Ref)>& f) const {
-  for (const auto& [name, o] : variables_) f(name, o);
-}
-
-void Incremental::for_each_weak(const std::function<void(std::string_view, Ref)>& f) const {
-  for (const auto& [name, w] : weak_) f(name, w.referent);
-}
-
-void Incremental::for_each_in_list(RootList list, const std::function<void(Ref)>& f) const {
-  for (Object* o : list == RootList::revived ? revived_ : garbage_list_) f(o);
-}
 
 void Incremental::for_each_object(const std::function<void(Ref)>& f) const {
   for (Object* o : objects_) f(o);

@@ -4,14 +4,15 @@
 // exact), and `collect` finishes the mark, then sweeps and finalizes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <map>
-#include <string>
-#include <string_view>
+#include <functional>
+#include <span>
 #include <vector>
 
 #include "collectors/api.h"
 #include "collectors/heap_memory.h"
+#include "collectors/tracing/tracing_heap.h"
 
 namespace gcfuzz::incremental {
 
@@ -21,6 +22,29 @@ enum class Bug : std::uint8_t {
   deref_without_barrier,   // deref puts a white referent in a variable without shading it
   allocate_white,          // objects allocated during marking are white instead of black
   no_restart_on_deletion,  // deleting a reference to a marked object does not restart the mark
+};
+
+enum class Color : std::uint8_t { grey, black };
+
+// An object: this header, then `slot_count` object pointers.
+//
+// Flag encodings, documented once:
+// - `flags`: kFinalized, the finalizer has run (java finalizes at most once).
+// - Colors: an object is white unless `colored_in` is the current marking epoch, and then it
+//   is `color`. Starting or restarting a cycle advances the epoch, which whitens every
+//   object at once (no pass over the heap).
+struct Object {
+  static constexpr std::uint8_t kFinalized = 1;
+
+  ObjectId id;
+  std::uint8_t slot_count;
+  Finalizer fin;
+  std::uint8_t flags;
+  Color color;
+  std::uint64_t colored_in;
+
+  Object** slots() { return reinterpret_cast<Object**>(this + 1); }
+  Object* const* slots() const { return reinterpret_cast<Object* const*>(this + 1); }
 };
 
 // The design, and why it is exact.
@@ -58,52 +82,19 @@ enum class Bug : std::uint8_t {
 // What the restart costs: shading the roots again (a new epoch whitens the heap in O(1)),
 // and the marking done so far. A mutator that keeps deleting references to marked objects
 // keeps the mark near its roots, and `collect` then does most of the mark in its pause.
-class Incremental final : public Collector, private HeapView {
+//
+// The mutator ops, roots and finalizer effects come from TracingHeap; this class adds the
+// marking, which it paces and guards through TracingHeap's hooks: `before_op` (start a
+// cycle, mark a step), `slot_stored` and `root_stored` (the barrier, and allocating black),
+// `references_deleted` (the restart), `after_op` (the validator).
+class Incremental final : public tracing::TracingHeap<Object> {
  public:
   Incremental(Observer& observer, Bug bug);
 
-  void alloc(std::string_view var, int slots, Finalizer fin) override;
-  void link(std::string_view target, int slot, std::string_view source) override;
-  void unlink(std::string_view target, int slot) override;
-  void load(std::string_view var, std::string_view source, int slot) override;
-  void copy(std::string_view var, std::string_view source) override;
-  void drop(std::string_view var) override;
-  void weak(std::string_view weak, std::string_view var, bool callback) override;
-  void deref(std::string_view var, std::string_view weak) override;
   // Not generational: `collect young` is a full collection.
   void collect(bool young) override;
-  void clear(RootList list) override;
-
-  const HeapView& view() const override { return *this; }
 
  private:
-  enum class Color : std::uint8_t { grey, black };
-
-  // An object: this header, then `slot_count` object pointers.
-  //
-  // Colors: an object is white unless `colored_in` is the current marking epoch, and then it
-  // is `color`. Starting or restarting a cycle advances the epoch, which whitens every
-  // object at once (no pass over the heap).
-  struct Object {
-    ObjectId id;
-    std::uint8_t slot_count;
-    Finalizer fin;
-    bool finalized;  // its finalizer has run (java finalizes at most once)
-    Color color;
-    std::uint64_t colored_in;
-
-    Object** slots() { return reinterpret_cast<Object**>(this + 1); }
-    Object* const* slots() const { return reinterpret_cast<Object* const*>(this + 1); }
-  };
-
-  struct WeakVariable {
-    Object* referent = nullptr;  // null once cleared
-    bool callback = false;
-  };
-
-  // Whether a store into a variable goes through the insertion barrier.
-  enum class Barrier : std::uint8_t { shade, skip };
-
   // Marking work, in units: each mutator op earns kWorkPerOp, an alloc kWorkPerAlloc
   // (allocation paces marking); scanning an object costs units for its header and for each
   // slot. Tuned so that about a third of the mutator ops of random traces (1-64 ops, a
@@ -127,49 +118,32 @@ class Incremental final : public Collector, private HeapView {
   void scan(Object* o);
   // The insertion barrier, on an existing object being stored.
   void write_barrier(Object* stored);
-  // The restart rule, on a reference that was just deleted.
-  void reference_deleted(Object* old);
   void restart_marking();
 
-  // ---- Stores: each goes through the restart rule; an existing object's, the barrier ----
-  void store_variable(std::string_view var, Object* value, Barrier barrier);
-  void store_slot(Object* holder, int slot, Object* value);
+  // ---- TracingHeap's hooks ----
+  void before_op(tracing::MutatorOp op) override;
+  void slot_stored(Object* holder, Object* value, tracing::StoredBy by) override;
+  void root_stored(Object* value, tracing::MutatorOp op) override;
+  void references_deleted(std::span<Object* const> targets) override;
+  void after_op() override;
 
   // ---- Collection phases ----
   void finish_marking();
-  void clear_weak_references_to_trash();
   std::vector<Object*> keep_finalizable_trash();
   std::int64_t sweep();
-  void run_finalizers(const std::vector<Object*>& finalizable);
-  void run_finalizer(Object* o);
 
-  void begin_op(int work);
-  void end_op();
   // Between ops, when expensive checks are on: (I1)-(I3) and the grey set's consistency.
   void validate_marking() const;
 
-  Object* new_object(int slots, Finalizer fin, ObjectId id);
-  Object* lookup(std::string_view var) const;
+  Object* allocate(int slots, Finalizer fin, ObjectId id) override;
   static std::size_t bytes_for(int slots) { return sizeof(Object) + slots * sizeof(Object*); }
 
-  // HeapView
-  void for_each_variable(const std::function<void(std::string_view, Ref)>& f) const override;
-  void for_each_weak(const std::function<void(std::string_view, Ref)>& f) const override;
-  void for_each_in_list(RootList list, const std::function<void(Ref)>& f) const override;
+  // HeapView: every object not yet freed.
   void for_each_object(const std::function<void(Ref)>& f) const override;
-  ObjectId id(Ref o) const override { return static_cast<const Object*>(o)->id; }
-  int slot_count(Ref o) const override { return static_cast<const Object*>(o)->slot_count; }
-  Ref slot(Ref o, int i) const override { return static_cast<const Object*>(o)->slots()[i]; }
 
-  Observer& observer_;
   const Bug bug_;
   ObjectMemory memory_;
   std::vector<Object*> objects_;  // every object not yet freed
-  // Ordered maps: the roots are shaded in the same order on every run.
-  std::map<std::string, Object*, std::less<>> variables_;  // bound, non-null
-  std::map<std::string, WeakVariable, std::less<>> weak_;
-  std::vector<Object*> revived_;
-  std::vector<Object*> garbage_list_;  // never appended to under java; `clear garbage` only
 
   // A cycle is in progress; false when constructed and after a collection, until the
   // next op starts one (every mutator op runs inside a cycle).
@@ -177,10 +151,6 @@ class Incremental final : public Collector, private HeapView {
   std::uint64_t epoch_ = 0;  // objects start white: colored_in 0 is never current
   std::vector<Object*> grey_;
   std::int64_t work_credit_ = 0;  // units earned and not yet spent on scanning
-
-  FinalizerAllocations finalizer_allocations_;
-  std::vector<Object*> unnumbered_;  // this op's finalizer allocations
-  std::uint32_t next_id_ = 0;
 };
 
 }  // namespace gcfuzz::incremental

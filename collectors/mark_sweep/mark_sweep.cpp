@@ -2,13 +2,12 @@
 #include "collectors/mark_sweep/mark_sweep.h"
 
 #include <algorithm>
-#include <new>
 #include <stdexcept>
 
 namespace gcfuzz::mark_sweep {
 
 MarkSweep::MarkSweep(Observer& observer, Policy policy, Bug bug)
-    : observer_(observer), policy_(policy), bug_(bug) {
+    : TracingHeap(observer), policy_(policy), bug_(bug) {
   if (policy != Policy::java && policy != Policy::boehm) {
     throw std::invalid_argument("mark-sweep implements the tracing policies java and boehm");
   }
@@ -17,14 +16,10 @@ MarkSweep::MarkSweep(Observer& observer, Policy policy, Bug bug)
 // Object memory goes with memory_; objects hold nothing else to release.
 MarkSweep::~MarkSweep() = default;
 
-// ---- Objects and roots ----
+// ---- Objects ----
 
-Object* MarkSweep::new_object(int slots, Finalizer fin, ObjectId id) {
-  Object* o = new (memory_.allocate(bytes_for(slots))) Object{};
-  o->id = id;
-  o->slot_count = static_cast<std::uint8_t>(slots);
-  o->fin = fin;
-  std::fill_n(o->slots(), slots, nullptr);
+Object* MarkSweep::allocate(int slots, Finalizer fin, ObjectId id) {
+  Object* o = init_object(memory_.allocate(bytes_for(slots)), slots, fin, id);
   o->next = objects_;
   if (objects_ != nullptr) objects_->prev = o;
   objects_ = o;
@@ -41,78 +36,6 @@ void MarkSweep::free_object(Object* o) {
   }
   if (o->next != nullptr) o->next->prev = o->prev;
   memory_.release(o, bytes_for(o->slot_count));
-}
-
-Object* MarkSweep::lookup(std::string_view var) const {
-  auto it = variables_.find(var);
-  return it == variables_.end() ? nullptr : it->second;
-}
-
-// Variables holding null are not kept: an unbound and a null variable read the same.
-void MarkSweep::set_variable(std::string_view var, Object* value) {
-  auto it = variables_.find(var);
-  if (value == nullptr) {
-    if (it != variables_.end()) variables_.erase(it);
-  } else if (it != variables_.end()) {
-    it->second = value;
-  } else {
-    variables_.emplace(std::string(var), value);
-  }
-}
-
-// ---- Mutator ops: they only change roots and slots; nothing dies between collections ----
-
-void MarkSweep::alloc(std::string_view var, int slots, Finalizer fin) {
-  set_variable(var, new_object(slots, fin, ObjectId{next_id_++}));
-  end_op();
-}
-
-void MarkSweep::link(std::string_view target, int slot, std::string_view source) {
-  Object* t = lookup(target);
-  Object* s = lookup(source);
-  if (t != nullptr && s != nullptr && slot < t->slot_count) t->slots()[slot] = s;
-  end_op();
-}
-
-void MarkSweep::unlink(std::string_view target, int slot) {
-  Object* t = lookup(target);
-  if (t != nullptr && slot < t->slot_count) t->slots()[slot] = nullptr;
-  end_op();
-}
-
-void MarkSweep::load(std::string_view var, std::string_view source, int slot) {
-  Object* s = lookup(source);
-  if (s != nullptr && slot < s->slot_count) set_variable(var, s->slots()[slot]);
-  end_op();
-}
-
-void MarkSweep::copy(std::string_view var, std::string_view source) {
-  if (Object* s = lookup(source)) set_variable(var, s);
-  end_op();
-}
-
-void MarkSweep::drop(std::string_view var) {
-  if (auto it = weak_.find(var); it != weak_.end()) weak_.erase(it);
-  set_variable(var, nullptr);
-  end_op();
-}
-
-void MarkSweep::weak(std::string_view weak, std::string_view var, bool callback) {
-  if (Object* referent = lookup(var)) {
-    auto [it, inserted] = weak_.try_emplace(std::string(weak));
-    it->second = WeakVariable{referent, callback};
-  }
-  end_op();
-}
-
-void MarkSweep::deref(std::string_view var, std::string_view weak) {
-  if (auto it = weak_.find(weak); it != weak_.end()) set_variable(var, it->second.referent);
-  end_op();
-}
-
-void MarkSweep::clear(RootList list) {
-  (list == RootList::revived ? revived_ : garbage_list_).clear();
-  end_op();
 }
 
 // ---- The collection ----
@@ -132,19 +55,16 @@ void MarkSweep::collect(bool /*young*/) {
   std::vector<Object*> ready = mark_finalizer_reachable(finalizable);
   if (!clear_all_trash) clear_weak_references();
   const std::int64_t freed = sweep();
+  // After the sweep: everything the finalizers can touch survived it.
   run_finalizers(ready);
-  observer_.collected(freed);
-  end_op();
+  end_collection(freed);
 }
 
 // 1. Every root (strong variables, `revived`, `garbage`) seeds the work list.
 // 2. Everything they lead to is marked kReachable.
 void MarkSweep::mark_from_roots() {
   std::vector<Object*> work;
-  work.reserve(variables_.size() + revived_.size() + garbage_list_.size());
-  for (const auto& [name, o] : variables_) work.push_back(o);
-  work.insert(work.end(), revived_.begin(), revived_.end());
-  work.insert(work.end(), garbage_list_.begin(), garbage_list_.end());
+  for_each_root([&](Object* o) { work.push_back(o); });
   mark_closure(work, Object::kReachable);
 }
 
@@ -167,14 +87,7 @@ void MarkSweep::mark_closure(std::vector<Object*>& work, std::uint8_t mark) {
 // Clears every weak variable whose referent is unmarked (trash), then runs the callbacks of
 // those that have one: all cleared before any callback, as the policies say.
 void MarkSweep::clear_weak_references() {
-  std::vector<std::string_view> callbacks;
-  for (auto& [name, w] : weak_) {
-    if (w.referent == nullptr || w.referent->is_marked()) continue;
-    w.referent = nullptr;
-    observer_.cleared(name);
-    if (w.callback) callbacks.push_back(name);
-  }
-  for (std::string_view name : callbacks) observer_.callback_ran(name);
+  clear_weak_references_to_trash([](Object* o) { return o->is_marked() ? o : nullptr; });
 }
 
 // F: the trash with a finalizer (any kind; `legacy` acts as `log`) that has never run.
@@ -182,9 +95,8 @@ std::vector<Object*> MarkSweep::find_finalizable() const {
   const bool check_mark = bug_ != Bug::finalize_again;
   std::vector<Object*> finalizable;
   for (Object* o = objects_; o != nullptr; o = o->next) {
-    if (o->is_marked() || o->fin == Finalizer::none) continue;
-    if (check_mark && (o->flags & Object::kFinalized)) continue;
-    finalizable.push_back(o);
+    if (o->is_marked()) continue;
+    if (check_mark ? has_unrun_finalizer(o) : o->fin != Finalizer::none) finalizable.push_back(o);
   }
   return finalizable;
 }
@@ -232,56 +144,7 @@ std::int64_t MarkSweep::sweep() {
   return freed;
 }
 
-// Finalizers run in id order, after the sweep: everything they can touch survived it.
-void MarkSweep::run_finalizers(std::vector<Object*>& ready) {
-  std::sort(ready.begin(), ready.end(), [](Object* a, Object* b) { return a->id < b->id; });
-  for (Object* o : ready) run_finalizer(o);
-}
-
-// Marks `o` finalized, reports it and performs the finalizer's effect (SPEC.md section 1).
-// Nothing dies here: an `alloc` finalizer's overwritten slot 0 only loses a reference.
-void MarkSweep::run_finalizer(Object* o) {
-  o->flags |= Object::kFinalized;
-  observer_.finalized(o->id);
-  switch (o->fin) {
-    case Finalizer::none:
-    case Finalizer::log:
-    case Finalizer::legacy:
-      break;
-    case Finalizer::resurrect:
-      revived_.push_back(o);
-      break;
-    case Finalizer::alloc: {
-      Object* fresh = new_object(0, Finalizer::none, finalizer_allocations_.provisional(o->id));
-      unnumbered_.push_back(fresh);
-      if (o->slot_count > 0) o->slots()[0] = fresh;  // else it is trash until the next collect
-      break;
-    }
-  }
-}
-
-void MarkSweep::end_op() {
-  for (const auto& [provisional, final] : finalizer_allocations_.settle(next_id_, observer_)) {
-    for (Object* o : unnumbered_) {
-      if (o->id == provisional) o->id = final;
-    }
-  }
-  unnumbered_.clear();
-}
-
 // ---- HeapView ----
-
-void MarkSweep::for_each_variable(const std::function<void(std::string_view, Ref)>& f) const {
-  for (const auto& [name, o] : variables_) f(name, o);
-}
-
-void MarkSweep::for_each_weak(const std::function<void(std::string_view, Ref)>& f) const {
-  for (const auto& [name, w] : weak_) f(name, w.referent);
-}
-
-void MarkSweep::for_each_in_list(RootList list, const std::function<void(Ref)>& f) const {
-  for (Object* o : list == RootList::revived ? revived_ : garbage_list_) f(o);
-}
 
 void MarkSweep::for_each_object(const std::function<void(Ref)>& f) const {
   for (const Object* o = objects_; o != nullptr; o = o->next) f(o);

@@ -3,15 +3,14 @@
 // reaches, sweep the rest into ObjectMemory's size-class free lists, then run finalizers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <map>
-#include <string>
-#include <string_view>
-#include <unordered_map>
+#include <functional>
 #include <vector>
 
 #include "collectors/api.h"
 #include "collectors/heap_memory.h"
+#include "collectors/tracing/tracing_heap.h"
 
 namespace gcfuzz::mark_sweep {
 
@@ -52,25 +51,16 @@ enum class Bug : std::uint8_t {
   unordered_finalization,  // boehm runs every finalizable object's finalizer (the java rule)
 };
 
-class MarkSweep final : public Collector, HeapView {
+// The mutator ops, roots and finalizer effects come from TracingHeap; this class adds the
+// object list and the collection.
+class MarkSweep final : public tracing::TracingHeap<Object> {
  public:
   // REQUIRES: policy is java or boehm.
   MarkSweep(Observer& observer, Policy policy, Bug bug);
   ~MarkSweep() override;
 
-  void alloc(std::string_view var, int slots, Finalizer fin) override;
-  void link(std::string_view target, int slot, std::string_view source) override;
-  void unlink(std::string_view target, int slot) override;
-  void load(std::string_view var, std::string_view source, int slot) override;
-  void copy(std::string_view var, std::string_view source) override;
-  void drop(std::string_view var) override;
-  void weak(std::string_view weak, std::string_view var, bool callback) override;
-  void deref(std::string_view var, std::string_view weak) override;
   // Not generational: `collect young` is a full collection.
   void collect(bool young) override;
-  void clear(RootList list) override;
-
-  const HeapView& view() const override { return *this; }
 
  private:
   // The phases of one collection (each documented where it is defined).
@@ -79,50 +69,21 @@ class MarkSweep final : public Collector, HeapView {
   std::vector<Object*> find_finalizable() const;
   std::vector<Object*> mark_finalizer_reachable(const std::vector<Object*>& finalizable);
   std::int64_t sweep();
-  void run_finalizers(std::vector<Object*>& ready);
 
   // Marks `mark` on every unmarked object `work` leads to (work list, no recursion).
   void mark_closure(std::vector<Object*>& work, std::uint8_t mark);
-  void run_finalizer(Object* o);
-  // Numbers this op's finalizer allocations (SPEC.md section 1); every op ends with it.
-  void end_op();
 
-  Object* new_object(int slots, Finalizer fin, ObjectId id);
+  Object* allocate(int slots, Finalizer fin, ObjectId id) override;
   void free_object(Object* o);
-  Object* lookup(std::string_view var) const;
-  void set_variable(std::string_view var, Object* value);
   static std::size_t bytes_for(int slots) { return sizeof(Object) + slots * sizeof(Object*); }
 
-  // HeapView
-  void for_each_variable(const std::function<void(std::string_view, Ref)>& f) const override;
-  void for_each_weak(const std::function<void(std::string_view, Ref)>& f) const override;
-  void for_each_in_list(RootList list, const std::function<void(Ref)>& f) const override;
+  // HeapView: the object list.
   void for_each_object(const std::function<void(Ref)>& f) const override;
-  ObjectId id(Ref o) const override { return static_cast<const Object*>(o)->id; }
-  int slot_count(Ref o) const override { return static_cast<const Object*>(o)->slot_count; }
-  Ref slot(Ref o, int i) const override { return static_cast<const Object*>(o)->slots()[i]; }
 
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  struct WeakVariable {
-    Object* referent = nullptr;  // null once cleared
-    bool callback = false;
-  };
-
-  Observer& observer_;
   const Policy policy_;
   const Bug bug_;
   ObjectMemory memory_;
   Object* objects_ = nullptr;  // head of the list of every object not yet freed
-  std::unordered_map<std::string, Object*, NameHash, std::equal_to<>> variables_;
-  std::map<std::string, WeakVariable, std::less<>> weak_;
-  std::vector<Object*> revived_;
-  std::vector<Object*> garbage_list_;  // stays empty under java and boehm; a root all the same
-  FinalizerAllocations finalizer_allocations_;
-  std::vector<Object*> unnumbered_;  // this op's finalizer allocations
-  std::uint32_t next_id_ = 0;
 };
 
 }  // namespace gcfuzz::mark_sweep

@@ -68,89 +68,12 @@ std::size_t Space::used() const {
   return n;
 }
 
-// ---- Semispace: objects and roots ----
+// ---- Semispace: objects ----
 
-Semispace::Semispace(Observer& observer, Bug bug) : observer_(observer), bug_(bug) {}
+Semispace::Semispace(Observer& observer, Bug bug) : TracingHeap(observer), bug_(bug) {}
 
-Object* Semispace::new_object(int slots, Finalizer fin, ObjectId id) {
-  Object* o = new (active_.allocate(Object::size_for(slots))) Object{};
-  o->id = id;
-  o->slot_count = static_cast<std::uint8_t>(slots);
-  o->fin = fin;
-  std::fill_n(o->slots(), slots, nullptr);
-  return o;
-}
-
-Object* Semispace::lookup(std::string_view var) const {
-  auto it = variables_.find(var);
-  return it == variables_.end() ? nullptr : it->second;
-}
-
-// Variables holding null are not kept: an unbound and a null variable read the same.
-void Semispace::set_variable(std::string_view var, Object* value) {
-  auto it = variables_.find(var);
-  if (value == nullptr) {
-    if (it != variables_.end()) variables_.erase(it);
-  } else if (it != variables_.end()) {
-    it->second = value;
-  } else {
-    variables_.emplace(std::string(var), value);
-  }
-}
-
-// ---- Mutator ops: they only change roots and slots; nothing dies between collections ----
-
-void Semispace::alloc(std::string_view var, int slots, Finalizer fin) {
-  set_variable(var, new_object(slots, fin, ObjectId{next_id_++}));
-  end_op();
-}
-
-void Semispace::link(std::string_view target, int slot, std::string_view source) {
-  Object* t = lookup(target);
-  Object* s = lookup(source);
-  if (t != nullptr && s != nullptr && slot < t->slot_count) t->slots()[slot] = s;
-  end_op();
-}
-
-void Semispace::unlink(std::string_view target, int slot) {
-  Object* t = lookup(target);
-  if (t != nullptr && slot < t->slot_count) t->slots()[slot] = nullptr;
-  end_op();
-}
-
-void Semispace::load(std::string_view var, std::string_view source, int slot) {
-  Object* s = lookup(source);
-  if (s != nullptr && slot < s->slot_count) set_variable(var, s->slots()[slot]);
-  end_op();
-}
-
-void Semispace::copy(std::string_view var, std::string_view source) {
-  if (Object* s = lookup(source)) set_variable(var, s);
-  end_op();
-}
-
-void Semispace::drop(std::string_view var) {
-  if (auto it = weak_.find(var); it != weak_.end()) weak_.erase(it);
-  set_variable(var, nullptr);
-  end_op();
-}
-
-void Semispace::weak(std::string_view weak, std::string_view var, bool callback) {
-  if (Object* referent = lookup(var)) {
-    auto [it, inserted] = weak_.try_emplace(std::string(weak));
-    it->second = WeakVariable{referent, callback};
-  }
-  end_op();
-}
-
-void Semispace::deref(std::string_view var, std::string_view weak) {
-  if (auto it = weak_.find(weak); it != weak_.end()) set_variable(var, it->second.referent);
-  end_op();
-}
-
-void Semispace::clear(RootList list) {
-  (list == RootList::revived ? revived_ : garbage_list_).clear();
-  end_op();
+Object* Semispace::allocate(int slots, Finalizer fin, ObjectId id) {
+  return init_object(active_.allocate(Object::size_for(slots)), slots, fin, id);
 }
 
 // ---- The collection ----
@@ -175,9 +98,10 @@ void Semispace::collect(bool /*young*/) {
   copy_finalizable(finalizable, scan);
   const std::int64_t freed = report_freed();
   flip();
+  // On the copies, after the flip: an `alloc` finalizer allocates in the new active space
+  // like the mutator.
   run_finalizers(finalizable);
-  observer_.collected(freed);
-  end_op();
+  end_collection(freed);
 }
 
 // Copies the objects the roots hold (strong variables, `revived`, `garbage`) and points the
@@ -214,18 +138,10 @@ Object* Semispace::forward(Object* o) {
 // variable follows it to to-space. 2. Any other is trash: the variable is cleared. 3. The
 // callbacks run once all are cleared.
 void Semispace::handle_weak_references() {
-  std::vector<std::string_view> callbacks;
-  for (auto& [name, w] : weak_) {
-    if (w.referent == nullptr) continue;
-    if (w.referent->forward != nullptr) {
-      if (bug_ != Bug::stale_weak_references) w.referent = w.referent->forward;
-      continue;
-    }
-    w.referent = nullptr;
-    observer_.cleared(name);
-    if (w.callback) callbacks.push_back(name);
-  }
-  for (std::string_view name : callbacks) observer_.callback_ran(name);
+  clear_weak_references_to_trash([this](Object* o) -> Object* {
+    if (o->forward == nullptr) return nullptr;
+    return bug_ == Bug::stale_weak_references ? o : o->forward;
+  });
 }
 
 // F: the trash (not copied) with a finalizer (any kind; `legacy` acts as `log`) that has
@@ -233,9 +149,7 @@ void Semispace::handle_weak_references() {
 std::vector<Object*> Semispace::find_finalizable() const {
   std::vector<Object*> finalizable;
   active_.for_each_object([&](Object* o) {
-    if (o->forward == nullptr && o->fin != Finalizer::none && !(o->flags & Object::kFinalized)) {
-      finalizable.push_back(o);
-    }
+    if (o->forward == nullptr && has_unrun_finalizer(o)) finalizable.push_back(o);
   });
   return finalizable;
 }
@@ -266,58 +180,7 @@ void Semispace::flip() {
   active_.swap(reserve_);
 }
 
-// Finalizers run in id order, on the copies, after the flip: an `alloc` finalizer allocates
-// in the new active space like the mutator.
-void Semispace::run_finalizers(std::vector<Object*>& finalizable) {
-  std::sort(finalizable.begin(), finalizable.end(),
-            [](Object* a, Object* b) { return a->id < b->id; });
-  for (Object* o : finalizable) run_finalizer(o);
-}
-
-// Marks `o` finalized, reports it and performs the finalizer's effect (SPEC.md section 1).
-// Nothing dies here: an `alloc` finalizer's overwritten slot 0 only loses a reference.
-void Semispace::run_finalizer(Object* o) {
-  o->flags |= Object::kFinalized;
-  observer_.finalized(o->id);
-  switch (o->fin) {
-    case Finalizer::none:
-    case Finalizer::log:
-    case Finalizer::legacy:
-      break;
-    case Finalizer::resurrect:
-      revived_.push_back(o);
-      break;
-    case Finalizer::alloc: {
-      Object* fresh = new_object(0, Finalizer::none, finalizer_allocations_.provisional(o->id));
-      unnumbered_.push_back(fresh);
-      if (o->slot_count > 0) o->slots()[0] = fresh;  // else it is trash until the next collect
-      break;
-    }
-  }
-}
-
-void Semispace::end_op() {
-  for (const auto& [provisional, final] : finalizer_allocations_.settle(next_id_, observer_)) {
-    for (Object* o : unnumbered_) {
-      if (o->id == provisional) o->id = final;
-    }
-  }
-  unnumbered_.clear();
-}
-
 // ---- HeapView ----
-
-void Semispace::for_each_variable(const std::function<void(std::string_view, Ref)>& f) const {
-  for (const auto& [name, o] : variables_) f(name, o);
-}
-
-void Semispace::for_each_weak(const std::function<void(std::string_view, Ref)>& f) const {
-  for (const auto& [name, w] : weak_) f(name, w.referent);
-}
-
-void Semispace::for_each_in_list(RootList list, const std::function<void(Ref)>& f) const {
-  for (Object* o : list == RootList::revived ? revived_ : garbage_list_) f(o);
-}
 
 // Every object in the active space is live: a collection leaves only copies there.
 void Semispace::for_each_object(const std::function<void(Ref)>& f) const {

@@ -5,13 +5,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
-#include <string>
-#include <string_view>
-#include <unordered_map>
+#include <functional>
 #include <vector>
 
 #include "collectors/api.h"
+#include "collectors/tracing/tracing_heap.h"
 
 namespace gcfuzz::semispace {
 
@@ -95,23 +93,14 @@ enum class Bug : std::uint8_t {
   finalizable_unscanned,  // objects copied in the K pass are not scanned: their slots stay stale
 };
 
-class Semispace final : public Collector, HeapView {
+// The mutator ops, roots and finalizer effects come from TracingHeap; this class adds the
+// two spaces and the collection.
+class Semispace final : public tracing::TracingHeap<Object> {
  public:
   Semispace(Observer& observer, Bug bug);
 
-  void alloc(std::string_view var, int slots, Finalizer fin) override;
-  void link(std::string_view target, int slot, std::string_view source) override;
-  void unlink(std::string_view target, int slot) override;
-  void load(std::string_view var, std::string_view source, int slot) override;
-  void copy(std::string_view var, std::string_view source) override;
-  void drop(std::string_view var) override;
-  void weak(std::string_view weak, std::string_view var, bool callback) override;
-  void deref(std::string_view var, std::string_view weak) override;
   // Not generational: `collect young` is a full collection.
   void collect(bool young) override;
-  void clear(RootList list) override;
-
-  const HeapView& view() const override { return *this; }
 
  private:
   // The phases of one collection (each documented where it is defined).
@@ -122,49 +111,20 @@ class Semispace final : public Collector, HeapView {
   void copy_finalizable(std::vector<Object*>& finalizable, Space::Position& scan);
   std::int64_t report_freed();
   void flip();
-  void run_finalizers(std::vector<Object*>& finalizable);
 
   // The to-space copy of from-space object `o` (null for null), copying it on first sight.
   Object* forward(Object* o);
-  void run_finalizer(Object* o);
-  // Numbers this op's finalizer allocations (SPEC.md section 1); every op ends with it.
-  void end_op();
 
-  Object* new_object(int slots, Finalizer fin, ObjectId id);
-  Object* lookup(std::string_view var) const;
-  void set_variable(std::string_view var, Object* value);
+  Object* allocate(int slots, Finalizer fin, ObjectId id) override;
 
-  // HeapView
-  void for_each_variable(const std::function<void(std::string_view, Ref)>& f) const override;
-  void for_each_weak(const std::function<void(std::string_view, Ref)>& f) const override;
-  void for_each_in_list(RootList list, const std::function<void(Ref)>& f) const override;
+  // HeapView: the active space.
   void for_each_object(const std::function<void(Ref)>& f) const override;
-  ObjectId id(Ref o) const override { return static_cast<const Object*>(o)->id; }
-  int slot_count(Ref o) const override { return static_cast<const Object*>(o)->slot_count; }
-  Ref slot(Ref o, int i) const override { return static_cast<const Object*>(o)->slots()[i]; }
 
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  struct WeakVariable {
-    Object* referent = nullptr;  // null once cleared
-    bool callback = false;
-  };
-
-  Observer& observer_;
   const Bug bug_;
   // The objects live in `active_`, where the mutator allocates. `reserve_` is the other
   // semispace: poisoned whole between collections; a collection copies into it and flips.
   Space active_;
   Space reserve_;
-  std::unordered_map<std::string, Object*, NameHash, std::equal_to<>> variables_;
-  std::map<std::string, WeakVariable, std::less<>> weak_;
-  std::vector<Object*> revived_;
-  std::vector<Object*> garbage_list_;  // stays empty under java; a root all the same
-  FinalizerAllocations finalizer_allocations_;
-  std::vector<Object*> unnumbered_;  // this op's finalizer allocations
-  std::uint32_t next_id_ = 0;
 };
 
 // ---- Inline definitions ----
