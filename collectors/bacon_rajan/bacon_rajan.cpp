@@ -1,18 +1,8 @@
 // The Bacon-Rajan synchronous cycle collector and its registration.
 #include "collectors/bacon_rajan/bacon_rajan.h"
+#include "collectors/checks.h"
 
 namespace gcfuzz::bacon_rajan {
-
-namespace {
-
-// Expensive invariant checks between phases; on in debug builds.
-#ifdef NDEBUG
-constexpr bool kExpensiveChecks = false;
-#else
-constexpr bool kExpensiveChecks = true;
-#endif
-
-}  // namespace
 
 BaconRajan::BaconRajan(Observer& observer, Bug bug)
     : CycleCollectingHeap(observer, Policy::pep442, refcounting::TrashBug::none), bug_(bug) {}

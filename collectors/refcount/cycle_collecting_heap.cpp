@@ -1,5 +1,6 @@
 // What a reference-counting cycle collector does once it has found the trash.
 #include "collectors/refcount/cycle_collecting_heap.h"
+#include "collectors/checks.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,17 +8,6 @@
 #include <vector>
 
 namespace gcfuzz::refcounting {
-
-namespace {
-
-// Expensive invariant checks between phases; on in debug builds.
-#ifdef NDEBUG
-constexpr bool kExpensiveChecks = false;
-#else
-constexpr bool kExpensiveChecks = true;
-#endif
-
-}  // namespace
 
 CycleCollectingHeap::CycleCollectingHeap(Observer& observer, Policy policy, TrashBug trash_bug)
     : RefcountHeap(observer, policy), trash_bug_(trash_bug) {}
