@@ -59,6 +59,16 @@ struct RunOptions {
 };
 int run_command(const RunOptions& options);
 
+struct MinimizeOptions {
+  std::optional<std::string> collector;  // default: the first collector that diverges
+  std::string file;
+  std::optional<std::string> output;  // default: standard output
+  bool fork = true;
+};
+// Exit code 1 when a divergence was kept (the minimized trace shows it), 0 when the trace
+// agrees on every collector (nothing to minimize).
+int minimize_command(const MinimizeOptions& options);
+
 struct SelftestOptions {
   std::vector<std::string> mutants;  // default: every mutant
   std::uint64_t seed = 1;

@@ -53,6 +53,17 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("!--no-fork", run.fork, "Run collectors in this process (for debuggers)");
   run_cmd->add_flag("--quiet", run.quiet, "No progress line");
 
+  MinimizeOptions minimize;
+  auto* minimize_cmd =
+      app.add_subcommand("minimize", "Shrink a failing trace while the same divergence reproduces");
+  minimize_cmd->add_option("-c,--collector", minimize.collector,
+                           "The collector whose divergence to keep (default: the first that "
+                           "diverges, mutants included when named)");
+  minimize_cmd->add_option("file", minimize.file, "Trace file")->required();
+  minimize_cmd->add_option("-o,--output", minimize.output,
+                           "Write the minimized trace here (atomically) instead of stdout");
+  minimize_cmd->add_flag("!--no-fork", minimize.fork, "Run collectors in this process");
+
   ModelOptionsCli model;
   auto* model_cmd = app.add_subcommand("model", "The reference model's expected events, per op");
   model_cmd->add_option("--policy", model.policy, std::string("Policy: ") + kPolicies)
@@ -105,6 +116,7 @@ int main(int argc, char** argv) {
     if (*list_cmd) return list_command(list);
     if (*replay_cmd) return replay_command(replay);
     if (*run_cmd) return run_command(run);
+    if (*minimize_cmd) return minimize_command(minimize);
     if (*model_cmd) return model_command(model);
     if (*show_cmd) return show_command(show);
     if (*selftest_cmd) return selftest_command(selftest);
