@@ -2,6 +2,7 @@
 #include "harness/checker.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -47,11 +48,21 @@ std::string names(const std::vector<std::string>& list) {
   return out + "]";
 }
 
-Divergence divergence(Check check, std::string detail) {
+Divergence divergence(Check check, std::string detail, std::vector<ObjectId> objects = {}) {
   Divergence d;
   d.check = check;
   d.detail = std::move(detail);
+  d.objects = std::move(objects);
   return d;
+}
+
+// The ids in one sorted list and not the other: what a collector did differently.
+std::vector<ObjectId> symmetric_difference(const std::vector<ObjectId>& a,
+                                           const std::vector<ObjectId>& b) {
+  std::vector<ObjectId> out;
+  std::set_symmetric_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::optional<Divergence> check_safety(const Model& model, const Events& expected,
@@ -64,23 +75,24 @@ std::optional<Divergence> check_safety(const Model& model, const Events& expecte
                         fmt::format("freed {}, which was never allocated", at(id)));
     }
     if (reachable[id.value]) {
-      return divergence(Check::safety, fmt::format("freed {}, which is reachable", at(id)));
+      return divergence(Check::safety, fmt::format("freed {}, which is reachable", at(id)), {id});
     }
   }
   for (ObjectId id : observed.finalized) {
     if (known(id) && reachable[id.value] && !contains(expected.finalized, id)) {
-      return divergence(
-          Check::safety,
-          fmt::format("finalized {}, which is reachable and not finalizable", at(id)));
+      return divergence(Check::safety,
+                        fmt::format("finalized {}, which is reachable and not finalizable", at(id)),
+                        {id});
     }
   }
   for (const std::string& name : observed.cleared) {
     if (contains(expected.cleared, name)) continue;
     const std::optional<ObjectId> referent = model.weak_referent(name);
     if (referent && reachable[referent->value]) {
-      return divergence(Check::safety, fmt::format("cleared weak variable {} while its referent "
-                                                   "{} is reachable",
-                                                   name, at(*referent)));
+      return divergence(Check::safety,
+                        fmt::format("cleared weak variable {} while its referent {} is reachable",
+                                    name, at(*referent)),
+                        {*referent});
     }
   }
   return std::nullopt;
@@ -95,23 +107,29 @@ std::optional<Divergence> check_discipline(Policy policy, const CollectorHistory
     if (twice_now || before.times_finalized(id) > 0) {
       return divergence(Check::finalizer,
                         fmt::format("finalized {} a second time; policy {} finalizes at most once",
-                                    at(id), name_of(policy)));
+                                    at(id), name_of(policy)),
+                        {id});
     }
   }
   return std::nullopt;
 }
 
 std::optional<Divergence> check_exactness(const Events& expected, const Events& observed) {
-  auto differ = [&](std::string_view what, const std::string& e, const std::string& o) {
-    return divergence(Check::exactness, fmt::format("{}: expected {}, observed {}", what, e, o));
+  auto differ = [&](std::string_view what, const std::string& e, const std::string& o,
+                    std::vector<ObjectId> objects = {}) {
+    return divergence(Check::exactness, fmt::format("{}: expected {}, observed {}", what, e, o),
+                      std::move(objects));
   };
-  if (expected.freed != observed.freed)
-    return differ("freed", ids(expected.freed), ids(observed.freed));
+  auto differ_ids = [&](std::string_view what, const std::vector<ObjectId>& e,
+                        const std::vector<ObjectId>& o) {
+    return differ(what, ids(e), ids(o), symmetric_difference(e, o));
+  };
+  if (expected.freed != observed.freed) return differ_ids("freed", expected.freed, observed.freed);
   if (expected.finalized != observed.finalized) {
-    return differ("finalized", ids(expected.finalized), ids(observed.finalized));
+    return differ_ids("finalized", expected.finalized, observed.finalized);
   }
   if (expected.garbage != observed.garbage) {
-    return differ("garbage", ids(expected.garbage), ids(observed.garbage));
+    return differ_ids("garbage", expected.garbage, observed.garbage);
   }
   if (expected.cleared != observed.cleared) {
     return differ("cleared", names(expected.cleared), names(observed.cleared));
@@ -151,7 +169,8 @@ std::optional<Divergence> check_heap(const Model& model, const Capabilities& cap
   const GraphReading reading = read_graph(view);
   if (reading.problem) return divergence(Check::integrity, *reading.problem);
   if (auto difference = graph_difference(model.graph(), reading.graph)) {
-    return divergence(Check::integrity, *difference);
+    return divergence(Check::integrity, std::move(difference->description),
+                      std::move(difference->objects));
   }
   if (!capabilities.refcounts) return std::nullopt;
   std::optional<Divergence> found;
@@ -160,14 +179,15 @@ std::optional<Divergence> check_heap(const Model& model, const Capabilities& cap
     const ObjectId id = view.id(ref);
     if (id.value >= model.object_count() || model.is_freed(id)) {
       found = divergence(Check::integrity,
-                         fmt::format("the collector still holds {}, which is freed", at(id)));
+                         fmt::format("the collector still holds {}, which is freed", at(id)), {id});
       return;
     }
     const std::optional<std::int64_t> count = view.refcount(ref);
     if (count && *count != model.refcount(id)) {
-      found = divergence(Check::refcount, fmt::format("{} has {} references, but the collector "
-                                                      "counts {}",
-                                                      at(id), model.refcount(id), *count));
+      found = divergence(Check::refcount,
+                         fmt::format("{} has {} references, but the collector counts {}", at(id),
+                                     model.refcount(id), *count),
+                         {id});
     }
   };
   if (whole_heap) {
@@ -189,7 +209,8 @@ std::optional<Divergence> check_variable_refcounts(const Model& model, const Hea
     if (count && *count != model.refcount(id)) {
       return divergence(Check::refcount,
                         fmt::format("{} ({}) has {} references, but the collector counts {}", name,
-                                    at(id), model.refcount(id), *count));
+                                    at(id), model.refcount(id), *count),
+                        {id});
     }
   }
   return std::nullopt;

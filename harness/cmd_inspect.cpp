@@ -1,5 +1,7 @@
 // The inspecting verbs: `list` (collectors), `model` (expected events), `show` (a trace as
 // text, as a heap picture, or as a Python reproduction).
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -10,8 +12,10 @@
 #include "harness/commands.h"
 #include "harness/dot.h"
 #include "harness/event_format.h"
+#include "harness/isolated_runner.h"
 #include "harness/python_script.h"
 #include "harness/report.h"
+#include "harness/selection.h"
 #include "model/model.h"
 
 namespace gcfuzz {
@@ -118,6 +122,55 @@ int model_command(const ModelOptionsCli& options) {
   return failed ? kExitDivergence : kExitAgree;
 }
 
+namespace {
+
+// The collectors `show --dot` checks: those `-c` names, or every non-mutant (of `policy`).
+std::optional<std::vector<const CollectorInfo*>> collectors_to_check(const ShowOptions& options,
+                                                                     std::optional<Policy> policy) {
+  std::vector<std::string> patterns;
+  if (options.collector) patterns.push_back(*options.collector);
+  Selection selection = select_collectors(patterns);
+  if (!selection.error.empty()) {
+    std::cerr << "gcfuzz: " << selection.error << "\n";
+    return std::nullopt;
+  }
+  if (policy) {
+    std::erase_if(selection.collectors,
+                  [&](const CollectorInfo* c) { return c->capabilities.policy != *policy; });
+  }
+  return selection.collectors;
+}
+
+struct FoundDivergence {
+  const CollectorInfo* collector = nullptr;
+  Divergence divergence;
+};
+
+// The earliest divergence over `collectors` (the first collector, on a tie), each run in a
+// child process when `isolation` says so, so that a crashing collector is a divergence.
+std::optional<FoundDivergence> earliest_divergence(
+    const Trace& trace, const std::vector<const CollectorInfo*>& collectors,
+    const Isolation& isolation) {
+  std::optional<FoundDivergence> found;
+  for (const CollectorInfo* c : collectors) {
+    LaneResult r = run_lane(trace, *c, isolation);
+    if (r.divergence && (!found || r.divergence->op_index < found->divergence.op_index)) {
+      found = FoundDivergence{c, std::move(*r.divergence)};
+    }
+  }
+  return found;
+}
+
+// `pep442`, `java, no generations`: the model a heap is drawn from.
+std::string describe_model(const ModelOptions& m) {
+  std::string out(name_of(m.policy));
+  if (!m.collects_cycles) out += ", no cycle collection";
+  if (!m.generational) out += ", no generations";
+  return out;
+}
+
+}  // namespace
+
 int show_command(const ShowOptions& options) {
   const std::optional<ParsedTrace> parsed = load_or_report(options.file);
   if (!parsed) return kExitBadInput;
@@ -126,29 +179,96 @@ int show_command(const ShowOptions& options) {
     std::cout << python_script(trace);
     return kExitAgree;
   }
-  if (!options.dot) {
+  if (!options.dot && !options.svg && !options.png) {
     std::cout << print_trace(trace);
     return kExitAgree;
   }
-  const std::optional<ModelOptions> model_options =
-      model_options_or_report(options.policy, options.collector);
-  if (!model_options) return kExitBadInput;
+
+  // Usage first: nothing runs on a bad option.
+  std::optional<Policy> policy;
+  if (options.policy && !(policy = policy_or_report(*options.policy))) return kExitBadInput;
+  const std::optional<std::vector<const CollectorInfo*>> collectors =
+      collectors_to_check(options, policy);
+  if (!collectors) return kExitBadInput;
+  std::optional<std::filesystem::path> graphviz;
+  if (options.svg || options.png) {
+    graphviz = find_graphviz_dot();
+    if (!graphviz) {
+      std::cerr << "gcfuzz: Graphviz `dot` not found; install graphviz or use --dot\n";
+      return kExitBadInput;
+    }
+  }
   if (options.at && *options.at >= trace.ops.size()) {
-    std::cerr << fmt::format("gcfuzz: --at {}: the trace has {} ops (0..{})\n", *options.at,
-                             trace.ops.size(), trace.ops.size() - 1);
+    std::cerr << (trace.ops.empty()
+                      ? fmt::format("gcfuzz: --at {}: the trace has no ops\n", *options.at)
+                      : fmt::format("gcfuzz: --at {}: the trace has {} ops (0..{})\n", *options.at,
+                                    trace.ops.size(), trace.ops.size() - 1));
     return kExitBadInput;
   }
-  Model model(*model_options);
+
+  const std::optional<FoundDivergence> found =
+      trace.ops.empty() ? std::nullopt
+                        : earliest_divergence(trace, *collectors, Isolation{.fork = options.fork});
+  // A divergence at the end of the trace (the whole-heap check) is drawn after the last op.
+  const std::size_t last_op = trace.ops.empty() ? 0 : trace.ops.size() - 1;
+  const std::size_t drawn_op = options.at ? *options.at
+                               : found    ? std::min(found->divergence.op_index, last_op)
+                                          : last_op;
+  const bool divergence_drawn = found && std::min(found->divergence.op_index, last_op) == drawn_op;
+
+  // The model drawn: the one the diverging collector is judged by, else the one named.
+  ModelOptions model_options{.policy = policy.value_or(Policy::pep442)};
+  if (found || (options.collector && !collectors->empty())) {
+    model_options =
+        model_options_for((found ? found->collector : collectors->front())->capabilities);
+  }
+  const std::string model_name = fmt::format("model ({})", describe_model(model_options));
+  Model model(model_options);
   DotOptions dot;
-  const std::size_t last = options.at ? *options.at : trace.ops.size() - 1;
-  for (std::size_t i = 0; i <= last && i < trace.ops.size(); ++i)
+  for (std::size_t i = 0; i < trace.ops.size() && i <= drawn_op; ++i) {
     dot.last_op = model.apply(trace.ops[i]);
-  dot.title =
-      trace.ops.empty()
-          ? options.file
-          : fmt::format("{} after op {}: {} ({})", options.file, last, print_op(trace.ops[last]),
-                        options.collector ? *options.collector : options.policy);
-  std::cout << heap_dot(model, dot);
+  }
+
+  dot.title.push_back(trace.ops.empty() ? fmt::format("{}: an empty trace", options.file)
+                                        : fmt::format("{}: the heap after op {}: {}", options.file,
+                                                      drawn_op, print_op(trace.ops[drawn_op])));
+  // `mark-sweep:java: safety divergence at op 4`
+  auto headline = [&](const Divergence& d) {
+    return fmt::format("{}: {} divergence at {}", d.collector, name_of(d.check),
+                       d.op_index < trace.ops.size() ? fmt::format("op {}", d.op_index)
+                                                     : std::string("the end of the trace"));
+  };
+  if (found) {
+    const Divergence& d = found->divergence;
+    dot.title.push_back(fmt::format("{}{}: {}", headline(d),
+                                    divergence_drawn ? "" : " (not drawn here)", d.detail));
+    if (divergence_drawn && d.expected && d.observed) {
+      dot.title.push_back(fmt::format("{}: {}", model_name, describe(*d.expected)));
+      dot.title.push_back(fmt::format("{}: {}", d.collector, describe(*d.observed)));
+    } else {
+      dot.title.push_back(fmt::format("drawn from the model {} is judged by: {}", d.collector,
+                                      describe_model(model_options)));
+    }
+    if (divergence_drawn) mark_divergence(d, model, dot);
+  } else {
+    dot.title.push_back(fmt::format("no divergence on {}; drawn from the {}",
+                                    count_of(collectors->size(), "collector"), model_name));
+  }
+
+  if (!options.at) {
+    std::cerr << "gcfuzz show: "
+              << (found ? fmt::format("{}; the heap after op {}\n", headline(found->divergence),
+                                      drawn_op)
+                  : trace.ops.empty()
+                      ? std::string("an empty trace; the empty heap\n")
+                      : fmt::format("no divergence on {}; the heap after the last "
+                                    "op ({})\n",
+                                    count_of(collectors->size(), "collector"), drawn_op));
+  }
+  const std::string text = heap_dot(model, dot);
+  if (options.dot) std::cout << text << std::flush;
+  if (options.svg) render_dot(*graphviz, text, "svg", *options.svg);
+  if (options.png) render_dot(*graphviz, text, "png", *options.png);
   return kExitAgree;
 }
 

@@ -31,11 +31,19 @@ int model_command(const ModelOptionsCli& options);
 struct ShowOptions {
   bool dot = false;
   bool python = false;
-  std::string policy = "pep442";
-  std::optional<std::string> collector;  // --dot: the model as this collector is judged by
-  std::optional<std::size_t> at;         // --dot: the heap after this op (default: the last)
+  // --dot: the collectors checked for a divergence, and the model drawn when none diverges:
+  // the collector named (mutants too), or every non-mutant (of the policy, when one is
+  // given) and the policy's model (default pep442). A divergence is drawn on the model its
+  // collector is judged by.
+  std::optional<std::string> policy;
+  std::optional<std::string> collector;
+  std::optional<std::size_t> at;   // the heap after this op (default: the first divergence's)
+  std::optional<std::string> svg;  // render the graph to this file through Graphviz
+  std::optional<std::string> png;  // likewise
+  bool fork = true;                // collectors in child processes: a crash is a divergence
   std::string file;
 };
+// Exit code 0 whenever the trace was shown, a divergence drawn or not.
 int show_command(const ShowOptions& options);
 
 struct ReplayOptions {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/events.h"
 
@@ -37,6 +38,9 @@ struct Divergence {
   std::optional<Events> expected;
   std::optional<Events> observed;
   std::string diagnostics;  // for a crash: the sanitizer's report (several lines)
+  // The objects the divergence is about, where the check knows them (the object freed
+  // while reachable, finalized twice, miscounted...): `show --dot` draws them in red.
+  std::vector<ObjectId> objects;
 
   // Two divergences are "the same" for shrinking when collector and check agree.
   bool same_kind(const Divergence& other) const {

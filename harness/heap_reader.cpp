@@ -96,44 +96,54 @@ std::optional<std::string> map_difference(std::string_view what, const Map& expe
 
 }  // namespace
 
-std::optional<std::string> graph_difference(const HeapGraph& expected, const HeapGraph& observed) {
+std::optional<GraphDifference> graph_difference(const HeapGraph& expected,
+                                                const HeapGraph& observed) {
+  auto about = [](std::string description, std::vector<ObjectId> objects = {}) {
+    return GraphDifference{std::move(description), std::move(objects)};
+  };
   if (auto d = map_difference("variable", expected.variables, observed.variables,
                               [](ObjectId id) { return at(id); })) {
-    return d;
+    return about(*d);
   }
   if (auto d = map_difference("weak variable", expected.weak, observed.weak,
                               [](const std::optional<ObjectId>& id) {
                                 return id ? at(*id) : std::string("cleared");
                               })) {
-    return d;
+    return about(*d);
   }
   if (expected.revived != observed.revived) {
-    return fmt::format("revived should hold {}, but the collector's holds {}",
-                       id_list(expected.revived), id_list(observed.revived));
+    return about(fmt::format("revived should hold {}, but the collector's holds {}",
+                             id_list(expected.revived), id_list(observed.revived)));
   }
   if (expected.garbage != observed.garbage) {
-    return fmt::format("garbage should hold {}, but the collector's holds {}",
-                       id_list(expected.garbage), id_list(observed.garbage));
+    return about(fmt::format("garbage should hold {}, but the collector's holds {}",
+                             id_list(expected.garbage), id_list(observed.garbage)));
   }
   for (const auto& [id, slots] : expected.objects) {
     auto it = observed.objects.find(id);
     if (it == observed.objects.end()) {
-      return fmt::format("{} is reachable, but the collector's graph does not reach it", at(id));
+      return about(
+          fmt::format("{} is reachable, but the collector's graph does not reach it", at(id)),
+          {id});
     }
     if (it->second.size() != slots.size()) {
-      return fmt::format("{} has {} slots, but the collector's has {}", at(id), slots.size(),
-                         it->second.size());
+      return about(fmt::format("{} has {} slots, but the collector's has {}", at(id), slots.size(),
+                               it->second.size()),
+                   {id});
     }
     for (std::size_t i = 0; i < slots.size(); ++i) {
       if (slots[i] != it->second[i]) {
-        return fmt::format("{}.slot[{}] should be {}, but the collector's is {}", at(id), i,
-                           maybe_id(slots[i]), maybe_id(it->second[i]));
+        return about(fmt::format("{}.slot[{}] should be {}, but the collector's is {}", at(id), i,
+                                 maybe_id(slots[i]), maybe_id(it->second[i])),
+                     {id});
       }
     }
   }
   for (const auto& [id, slots] : observed.objects) {
     if (!expected.objects.contains(id)) {
-      return fmt::format("the collector's graph reaches {}, which should be unreachable", at(id));
+      return about(
+          fmt::format("the collector's graph reaches {}, which should be unreachable", at(id)),
+          {id});
     }
   }
   return std::nullopt;

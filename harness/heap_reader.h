@@ -20,8 +20,14 @@ struct GraphReading {
 // Walks from the view's roots with an explicit work list (no recursion on heap depth).
 GraphReading read_graph(const HeapView& view);
 
-// The first difference between the model's graph and the collector's, in words; nullopt
-// when they are equal.
-std::optional<std::string> graph_difference(const HeapGraph& expected, const HeapGraph& observed);
+struct GraphDifference {
+  std::string description;        // in words
+  std::vector<ObjectId> objects;  // the object whose slots or reachability differ, if one does
+};
+
+// The first difference between the model's graph and the collector's; nullopt when they
+// are equal.
+std::optional<GraphDifference> graph_difference(const HeapGraph& expected,
+                                                const HeapGraph& observed);
 
 }  // namespace gcfuzz

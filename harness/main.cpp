@@ -75,19 +75,47 @@ int main(int argc, char** argv) {
   model_cmd->add_option("file", model.file, "Trace file")->required();
 
   ShowOptions show;
-  auto* show_cmd =
-      app.add_subcommand("show", "A trace: canonical text, heap graph (--dot), or Python script");
-  auto* dot_flag = show_cmd->add_flag("--dot", show.dot, "The model's heap as Graphviz dot");
+  auto* show_cmd = app.add_subcommand(
+      "show",
+      "A trace: canonical text, the heap graph at the first divergence (--dot, --svg, --png), "
+      "or a Python script");
+  show_cmd->footer(
+      "--dot prints the model's heap after op N (--at N; default: the op of the first\n"
+      "divergence over the collectors checked, else the last op), the diverging objects in\n"
+      "red. --svg FILE and --png FILE render that graph with Graphviz's `dot` (graphviz must\n"
+      "be installed; --dot is not needed) and write FILE atomically. Exit code 0 once drawn.\n"
+      "  gcfuzz show --dot -c 'mark-sweep:java~skip-last-slot' t.gct | dot -Tsvg > heap.svg\n"
+      "  gcfuzz show --svg heap.svg t.gct");
+  auto* dot_flag = show_cmd->add_flag("--dot", show.dot, "Print the model's heap as Graphviz dot");
+  auto* svg_option =
+      show_cmd->add_option("--svg", show.svg, "Render the heap graph to this SVG file (Graphviz)")
+          ->option_text("FILE");
+  auto* png_option =
+      show_cmd->add_option("--png", show.png, "Render the heap graph to this PNG file (Graphviz)")
+          ->option_text("FILE");
   show_cmd
       ->add_flag("--python", show.python,
                  "A Python 2.7/3.x script performing the trace in CPython, printing the "
                  "same JSON events as `model --json`")
-      ->excludes(dot_flag);
-  show_cmd->add_option("--policy", show.policy, std::string("Policy for --dot: ") + kPolicies)
-      ->capture_default_str();
-  show_cmd->add_option("-c,--collector", show.collector,
-                       "For --dot: the model as this collector is judged by");
-  show_cmd->add_option("--at", show.at, "For --dot: the heap after this op (default: the last)");
+      ->excludes(dot_flag)
+      ->excludes(svg_option)
+      ->excludes(png_option);
+  auto* show_policy = show_cmd->add_option(
+      "--policy", show.policy,
+      std::string("Graph: check the collectors of this policy; with no divergence draw its "
+                  "model (default pep442): ") +
+          kPolicies);
+  show_cmd
+      ->add_option("-c,--collector", show.collector,
+                   "Graph: check this collector (name or glob; mutants too, by name) and draw the "
+                   "model it is judged by (default: every non-mutant)")
+      ->excludes(show_policy);
+  show_cmd
+      ->add_option("--at", show.at,
+                   "Graph: the heap after this op, from 0 (default: the first divergence's op, "
+                   "else the last)")
+      ->option_text("N");
+  show_cmd->add_flag("!--no-fork", show.fork, "Run collectors in this process (for debuggers)");
   show_cmd->add_option("file", show.file, "Trace file")->required();
 
   SelftestOptions selftest;

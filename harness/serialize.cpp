@@ -48,6 +48,7 @@ void to_json(nlohmann::json& j, const Divergence& d) {
   if (d.expected) j["expected"] = *d.expected;
   if (d.observed) j["observed"] = *d.observed;
   if (!d.diagnostics.empty()) j["diagnostics"] = d.diagnostics;
+  if (!d.objects.empty()) j["objects"] = id_array(d.objects);
 }
 
 void from_json(const nlohmann::json& j, Divergence& d) {
@@ -66,6 +67,7 @@ void from_json(const nlohmann::json& j, Divergence& d) {
   if (j.contains("expected")) d.expected = j.at("expected").get<Events>();
   if (j.contains("observed")) d.observed = j.at("observed").get<Events>();
   if (j.contains("diagnostics")) d.diagnostics = j.at("diagnostics").get<std::string>();
+  if (j.contains("objects")) d.objects = ids_from(j.at("objects"));
 }
 
 }  // namespace gcfuzz

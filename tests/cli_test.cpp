@@ -15,6 +15,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 struct Outcome {
   int status = -1;
   std::string out, err;
@@ -43,10 +55,12 @@ class Cli : public ::testing::Test {
     std::ofstream(p) << text;
     return p;
   }
-  Outcome gcfuzz(const std::string& args) {
+  // `environment`: assignments to run the command with, such as `PATH=/nowhere`.
+  Outcome gcfuzz(const std::string& args, const std::string& environment = "") {
     const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    const std::string command =
-        std::string(GCFUZZ_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string();
+    const std::string command = (environment.empty() ? "" : environment + " ") +
+                                std::string(GCFUZZ_BINARY) + " " + args + " >" + out.string() +
+                                " 2>" + err.string();
     const int raw = std::system(command.c_str());
     return Outcome{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
   }
@@ -177,10 +191,128 @@ TEST_F(Cli, ShowPrintsCanonicalTextDotAndPython) {
   EXPECT_EQ(dot.status, 0);
   EXPECT_EQ(dot.out.rfind("digraph heap {", 0), 0u);
   EXPECT_NE(dot.out.find("garbage -> o1"), std::string::npos);
-  EXPECT_EQ(gcfuzz("show --dot --at 99 " + t.string()).status, 2);
+  const Outcome out_of_range = gcfuzz("show --dot --at 99 " + t.string());
+  EXPECT_EQ(out_of_range.status, 2);
+  EXPECT_EQ(out_of_range.out, "");
+  EXPECT_EQ(out_of_range.err, "gcfuzz: --at 99: the trace has 8 ops (0..7)\n");
   const Outcome py = gcfuzz("show --python " + t.string());
   EXPECT_NE(py.out.find("import gc"), std::string::npos);
   EXPECT_NE(py.out.find("run(7, 'collect', op_collect, False)"), std::string::npos);
+}
+
+bool graphviz_installed() {
+  return std::system("command -v dot >/dev/null 2>&1") == 0;
+}
+
+// The node statement of object `node` (`o0`) in dot text, or "" when it is not drawn.
+std::string node_line(const std::string& dot, const std::string& node) {
+  std::istringstream lines(dot);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("  " + node + " [", 0) == 0) return line;
+  }
+  return "";
+}
+
+// mark-sweep:java~skip-last-slot never marks an object's last slot: @0, held only by b's
+// one slot, is freed at op 4 although reachable. (Found by `gcfuzz run`, then minimized.)
+const std::string kSkipLastSlot =
+    "alloc a 0\nalloc b 1\nlink b 0 a\nalloc a 0\ncollect\nalloc c 0\ncollect\n";
+
+TEST_F(Cli, ShowDotDrawsTheFirstDivergenceWithTheObjectInRed) {
+  const fs::path t = write("skip.gct", kSkipLastSlot);
+  const Outcome r = gcfuzz("show --dot -c 'mark-sweep:java~skip-last-slot' " + t.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("digraph heap {", 0), 0u);
+  // By default, the heap after the diverging op (not after the last).
+  EXPECT_NE(r.out.find(t.string() + ": the heap after op 4: collect"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mark-sweep:java~skip-last-slot: safety divergence at op 4: freed @0, "
+                       "which is reachable"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("safety divergence at op 4; the heap after op 4"), std::string::npos)
+      << r.err;
+  const std::string freed = node_line(r.out, "o0");
+  EXPECT_NE(freed.find("color=red"), std::string::npos) << freed;
+  EXPECT_NE(freed.find("freed by the collector;\\nreachable in the model"), std::string::npos)
+      << freed;
+  EXPECT_EQ(node_line(r.out, "o1").find("color=red"), std::string::npos);
+  EXPECT_EQ(node_line(r.out, "o3"), "");  // not yet allocated at op 4
+  EXPECT_NE(r.out.find("o1 -> o0 [label=\"[0]\"]"), std::string::npos) << r.out;
+
+  // --at draws another op, and says where the divergence was.
+  const Outcome later =
+      gcfuzz("show --dot --at 6 -c 'mark-sweep:java~skip-last-slot' " + t.string());
+  EXPECT_EQ(later.status, 0);
+  EXPECT_NE(later.out.find("the heap after op 6: collect"), std::string::npos) << later.out;
+  EXPECT_NE(later.out.find("safety divergence at op 4 (not drawn here)"), std::string::npos);
+  EXPECT_EQ(later.out.find("color=red"), std::string::npos) << later.out;
+
+  if (!graphviz_installed()) GTEST_SKIP() << "Graphviz `dot` is not installed";
+  write("heap.dot", r.out);
+  EXPECT_EQ(std::system(("dot -Tsvg " + (dir_ / "heap.dot").string() + " -o " +
+                         (dir_ / "heap.svg").string())
+                            .c_str()),
+            0);
+}
+
+TEST_F(Cli, ShowDotOfACorpusTraceWithoutDivergenceRenders) {
+  const fs::path pair = fs::path(GCFUZZ_SOURCE_DIR) / "corpus/seeds/leaktest_pair.gct";
+  const Outcome r = gcfuzz("show --dot --policy legacy " + pair.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("no divergence on 1 collector; the heap after the last op"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out.find("color=red"), std::string::npos);
+  EXPECT_NE(r.out.find("garbage -> o0"), std::string::npos) << r.out;
+  EXPECT_NE(node_line(r.out, "o0").find("in garbage"), std::string::npos);
+  EXPECT_NE(r.out.find("subgraph cluster_legend"), std::string::npos);
+  if (!graphviz_installed()) GTEST_SKIP() << "Graphviz `dot` is not installed";
+  write("pair.dot", r.out);
+  EXPECT_EQ(std::system(("dot -Tsvg " + (dir_ / "pair.dot").string() + " -o " +
+                         (dir_ / "pair.svg").string())
+                            .c_str()),
+            0);
+}
+
+TEST_F(Cli, ShowSurvivesACrashingCollector) {
+  // generational:java~unscanned-promotions reads a poisoned nursery object at op 2; under
+  // AddressSanitizer that ends its child process, not `show`.
+  const fs::path t = write("crash.gct", "alloc a 1 fin=alloc\nlink a 0 a\ncollect young\n");
+  const Outcome r = gcfuzz("show --dot -c 'generational:java~unscanned-promotions' " + t.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("digraph heap {", 0), 0u);
+  if (kAddressSanitizer) {
+    EXPECT_NE(r.out.find("generational:java~unscanned-promotions: crash divergence at op 2: "
+                         "ERROR: AddressSanitizer"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("the heap after op 2: collect young"), std::string::npos);
+  }
+}
+
+TEST_F(Cli, ShowRendersSvgAndPngThroughGraphviz) {
+  const fs::path t = write("skip.gct", kSkipLastSlot);
+  const fs::path svg = dir_ / "out" / "heap.svg", png = dir_ / "heap.png";
+  if (graphviz_installed()) {
+    const Outcome r = gcfuzz("show -c 'mark-sweep:java~skip-last-slot' --svg " + svg.string() +
+                             " --png " + png.string() + " " + t.string());
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "");  // no --dot: only the files
+    const std::string image = slurp(svg);
+    EXPECT_TRUE(image.rfind("<?xml", 0) == 0 || image.rfind("<svg", 0) == 0) << image.substr(0, 80);
+    EXPECT_NE(image.find("freed by the collector;"), std::string::npos);
+    EXPECT_EQ(slurp(png).rfind("\x89PNG", 0), 0u);
+    for (const auto& e : fs::directory_iterator(dir_ / "out")) {
+      EXPECT_EQ(e.path(), svg) << "a temporary file was left behind";
+    }
+  }
+  // Without Graphviz on PATH: a clear error, exit 2, nothing written.
+  const fs::path none = dir_ / "none.svg";
+  const Outcome missing =
+      gcfuzz("show --svg " + none.string() + " " + t.string(), "PATH=" + (dir_ / "empty").string());
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_EQ(missing.err, "gcfuzz: Graphviz `dot` not found; install graphviz or use --dot\n");
+  EXPECT_FALSE(fs::exists(none));
 }
 
 }  // namespace
