@@ -327,7 +327,7 @@ ParseResult parse_trace(std::string_view text, std::string_view file_name) {
     std::string_view line = text.substr(start, end - start);
     start = end + 1;
     ++line_number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.size() > kMaxLineLength) {
       return error(static_cast<int>(kMaxLineLength) + 1,
                    fmt::format("line is longer than {} characters", kMaxLineLength));
@@ -336,6 +336,10 @@ ParseResult parse_trace(std::string_view text, std::string_view file_name) {
     if (in_header && hash != std::string_view::npos && line.find_first_not_of(" \t") == hash) {
       std::string_view comment = line.substr(hash + 1);
       if (comment.starts_with(' ')) comment.remove_prefix(1);
+      if (comment.size() > kMaxLineLength - 2) {  // printed as `# ` + comment
+        return error(static_cast<int>(kMaxLineLength) - 1,
+                     fmt::format("comment is longer than {} characters", kMaxLineLength - 2));
+      }
       parsed.trace.header.emplace_back(comment);
       continue;
     }

@@ -104,6 +104,20 @@ TEST(Text, EnforcesLimits) {
             "t.gct:1:18: expected a count (0..1000000000000), got '99999999999999999999'");
 }
 
+// Both found by gcfuzz_parser_fuzzer: text that parsed but did not print back the same.
+TEST(Text, HeaderCommentsRoundTrip) {
+  // Every trailing carriage return goes, not only the one of a CRLF line ending.
+  ParseResult r = parse_trace("# a\r\r\nalloc a 1\r\n", "t.gct");
+  ASSERT_TRUE(r.parsed);
+  EXPECT_EQ(print_trace(r.parsed->trace), "# a\nalloc a 1\n");
+  // A comment that would print (as `# ` + text) longer than a line is refused.
+  EXPECT_EQ(error_of("#" + std::string(4095, 'x') + "\n"),
+            "t.gct:1:4095: comment is longer than 4094 characters");
+  ParseResult longest = parse_trace("# " + std::string(4094, 'x') + "\n", "t.gct");
+  ASSERT_TRUE(longest.parsed);
+  EXPECT_TRUE(parse_trace(print_trace(longest.parsed->trace), "t.gct").parsed);
+}
+
 TEST(Text, ReportsUnreadableFiles) {
   ParseResult r = load_trace("/nonexistent/x.gct");
   ASSERT_TRUE(r.error);
