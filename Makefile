@@ -7,6 +7,9 @@ JOBS ?= $(shell nproc)
 FUZZ_TIME ?= 60
 FUZZ_SEED ?= $(shell date +%s)
 FUZZ_OUT ?= build/fuzz-failures
+FUZZ_JOBS ?= $(JOBS)
+# Collectors to fuzz (names or globs, comma-separated; mutants may be named).
+COLLECTORS ?= $(GCFUZZ_COLLECTORS)
 
 .PHONY: all deps configure build test fuzz bench clean
 
@@ -28,9 +31,13 @@ build: configure
 test: build
 	@ctest --preset dev -j $(JOBS)
 
-# A differential campaign of random traces over every collector, FUZZ_TIME seconds.
-fuzz: build
-	@build/gcfuzz run --time $(FUZZ_TIME) --seed $(FUZZ_SEED) --save $(FUZZ_OUT)
+# Coverage-guided differential fuzzing (libFuzzer) of every collector, FUZZ_TIME seconds;
+# crashes are minimized and printed with their replay command (scripts/fuzz.sh). Without
+# clang, the RapidCheck campaign of `gcfuzz run`.
+fuzz: deps
+	@FUZZ_TIME='$(FUZZ_TIME)' FUZZ_SEED='$(FUZZ_SEED)' FUZZ_OUT='$(FUZZ_OUT)' \
+	  FUZZ_JOBS='$(FUZZ_JOBS)' JOBS='$(JOBS)' GCFUZZ_COLLECTORS='$(COLLECTORS)' \
+	  bash scripts/fuzz.sh
 
 # Google Benchmark programs, in the release preset (no sanitizers).
 bench: deps

@@ -12,6 +12,8 @@ template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;  // clang 14 does not deduce aggregates' arguments
 
 // Finalizers that PEP 442 runs at most once (tp_finalize); `legacy` is tp_del.
 bool has_pep442_finalizer(Finalizer f) {

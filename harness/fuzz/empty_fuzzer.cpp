@@ -1,0 +1,8 @@
+// gcfuzz_empty_fuzzer: does nothing. Its executions per second are the engine's ceiling on
+// this machine, the yardstick for gcfuzz_trace_fuzzer's (DESIGN.md, "Measurements").
+#include <cstddef>
+#include <cstdint>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t*, std::size_t) {
+  return 0;
+}

@@ -1,0 +1,243 @@
+// gcfuzz_trace_fuzzer: the differential libFuzzer target. Its input is a `.gct` trace; each
+// selected collector runs it in lockstep with its model, in this process, and the first
+// divergence is printed and ends the run with abort(), so that libFuzzer saves the input.
+// The custom mutator and cross-over work on ops (harness/mutator.h), so every input and
+// every crash artifact is a valid trace that `gcfuzz replay` and `gcfuzz minimize` take as-is.
+//
+// GCFUZZ_COLLECTORS (read once, at start): comma-separated names or globs, as `-c`; mutants
+// may be named or matched. Default: every collector that is not a mutant.
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define GCFUZZ_HAS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GCFUZZ_HAS_ASAN 1
+#endif
+#endif
+#ifdef GCFUZZ_HAS_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+#include "harness/isolated_runner.h"
+#include "harness/mutator.h"
+#include "harness/report.h"
+#include "harness/selection.h"
+#include "harness/text.h"
+#include "model/model.h"
+
+extern "C" std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size, std::size_t max_size);
+
+namespace gcfuzz {
+namespace {
+
+// Longer inputs are skipped: a few hundred ops reach every rule, and short inputs keep the
+// executions per second high.
+constexpr std::size_t kMaxFuzzOps = 512;
+// An input that does not parse is replaced by a random trace of up to this many ops.
+constexpr std::size_t kFallbackOps = 16;
+
+// What libFuzzer's C entry points share; set once by LLVMFuzzerInitialize.
+struct FuzzerState {
+  std::vector<const CollectorInfo*> collectors;
+  std::vector<Policy> policies;  // the selected collectors' policies, each once
+  MutatorOptions mutator;
+  // The last mutator output and the mutations that made it, printed with a finding.
+  std::string last_output;
+  std::vector<std::string_view> last_mutations;
+  // The collector running now, named when a sanitizer reports an error in it.
+  const CollectorInfo* running = nullptr;
+};
+
+FuzzerState& state() {
+  static FuzzerState s;
+  return s;
+}
+
+std::vector<std::string> split_patterns(std::string_view text) {
+  std::vector<std::string> patterns;
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (!part.empty()) patterns.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return patterns;
+}
+
+PolicyFilter filter_of(const Op& op) {
+  return std::visit(
+      [](const auto& o) {
+        if constexpr (ExpectOp<std::decay_t<decltype(o)>>) {
+          return o.when;
+        } else {
+          return PolicyFilter{};
+        }
+      },
+      op);
+}
+
+// An expectation that a policy's own model fails is a wrong trace, not a collector's bug
+// (replay would report it against every collector of that policy): such inputs are
+// rejected before any collector runs.
+bool expectations_hold(const Trace& trace, const std::vector<Policy>& policies) {
+  if (std::none_of(trace.ops.begin(), trace.ops.end(), is_expectation)) return true;
+  for (Policy policy : policies) {
+    Model model(ModelOptions{.policy = policy});
+    for (const Op& op : trace.ops) {
+      if (!is_expectation(op)) {
+        model.apply(op);
+      } else if (filter_of(op).applies_to(policy) && model.check(op)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+std::optional<Trace> parse_input(const std::uint8_t* data, std::size_t size) {
+  ParseResult r = parse_trace(std::string_view(reinterpret_cast<const char*>(data), size), "input");
+  if (!r.parsed || r.parsed->trace.ops.size() > kMaxFuzzOps) return std::nullopt;
+  return std::move(r.parsed->trace);
+}
+
+std::size_t write_output(Trace& trace, std::uint8_t* out, std::size_t max_size, MutationRng& rng) {
+  trace.header.clear();
+  const std::string text = print_within(trace, max_size, rng);
+  std::memcpy(out, text.data(), text.size());
+  return text.size();
+}
+
+[[noreturn]] void report_and_abort(const Divergence& d, const Trace& trace,
+                                   std::string_view input) {
+  std::string text = "\n" + format_divergence(d, trace) + "\n";
+  text +=
+      fmt::format("  the trace ({} ops; the crash artifact is this input):\n", trace.ops.size());
+  text += print_trace(Trace{{}, trace.ops});
+  if (input == state().last_output && !state().last_mutations.empty()) {
+    std::string names;
+    for (std::string_view n : state().last_mutations) names += fmt::format(" {}", n);
+    text += fmt::format("  made by the mutations:{}\n", names);
+  }
+  text += fmt::format("  replay: gcfuzz replay -c {} <crash artifact>\n", d.collector);
+  text += fmt::format("SUMMARY: gcfuzz_trace_fuzzer: {} {} divergence at op {}\n", d.collector,
+                      name_of(d.check), d.op_index);
+  std::fputs(text.c_str(), stderr);
+  std::fflush(stderr);
+  std::abort();
+}
+
+#ifdef GCFUZZ_HAS_ASAN
+// After AddressSanitizer's report (a collector touched memory it had freed, say), name the
+// collector: the report itself only shows code.
+void name_the_crashing_collector(const char* /*report*/) {
+  if (const CollectorInfo* c = state().running) {
+    const std::string line = fmt::format(
+        "gcfuzz_trace_fuzzer: the error above happened in collector {}\n"
+        "  replay: gcfuzz replay -c {} <crash artifact>\n"
+        "SUMMARY: gcfuzz_trace_fuzzer: {} crash\n",
+        c->name, c->name, c->name);
+    std::fputs(line.c_str(), stderr);
+  }
+}
+#endif
+
+}  // namespace
+}  // namespace gcfuzz
+
+using namespace gcfuzz;
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  FuzzerState& s = state();
+  const char* env = std::getenv("GCFUZZ_COLLECTORS");
+  const std::vector<std::string> patterns = split_patterns(env ? env : "");
+  const Selection selection =
+      patterns.empty() ? select_collectors({}, false) : select_collectors(patterns, true);
+  if (!selection.error.empty() || selection.collectors.empty()) {
+    std::fprintf(stderr, "gcfuzz_trace_fuzzer: GCFUZZ_COLLECTORS='%s': %s\n", env ? env : "",
+                 selection.error.empty() ? "selects no collector" : selection.error.c_str());
+    std::exit(2);
+  }
+  s.collectors = selection.collectors;
+  std::string names;
+  for (const CollectorInfo* c : s.collectors) {
+    names += fmt::format(" {}", c->name);
+    if (std::find(s.policies.begin(), s.policies.end(), c->capabilities.policy) ==
+        s.policies.end()) {
+      s.policies.push_back(c->capabilities.policy);
+    }
+  }
+  s.mutator.max_ops = kMaxFuzzOps;
+  s.mutator.policies = s.policies;
+  s.mutator.mutate_bytes = LLVMFuzzerMutate;
+  std::fprintf(stderr, "INFO: gcfuzz_trace_fuzzer: %zu collectors:%s\n", s.collectors.size(),
+               names.c_str());
+#ifdef GCFUZZ_HAS_ASAN
+  __asan_set_error_report_callback(name_the_crashing_collector);
+#endif
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  // Inputs that are not traces to run are kept out of the corpus (-1).
+  const std::optional<Trace> trace = parse_input(data, size);
+  if (!trace || !expectations_hold(*trace, state().policies)) return -1;
+  const Isolation in_process{.fork = false};
+  for (const CollectorInfo* collector : state().collectors) {
+    state().running = collector;
+    const LaneResult r = run_lane(*trace, *collector, in_process);
+    state().running = nullptr;
+    if (r.divergence) {
+      report_and_abort(*r.divergence, *trace,
+                       std::string_view(reinterpret_cast<const char*>(data), size));
+    }
+  }
+  return 0;
+}
+
+// An input that parses is mutated as ops; one that does not (a hand-made seed with a typo,
+// bytes from another fuzzer) is replaced by a random trace drawn from the seed, so the
+// corpus stays in the language.
+extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size,
+                                               std::size_t max_size, unsigned int seed) {
+  FuzzerState& s = state();
+  MutationRng rng(seed);
+  std::optional<Trace> trace = parse_input(data, size);
+  if (trace) {
+    s.last_mutations = mutate_trace(*trace, rng, s.mutator);
+  } else {
+    trace = random_trace(rng, 1 + rng() % kFallbackOps, s.mutator);
+    s.last_mutations = {"random_trace"};
+  }
+  const std::size_t new_size = write_output(*trace, data, max_size, rng);
+  s.last_output.assign(reinterpret_cast<const char*>(data), new_size);
+  return new_size;
+}
+
+extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std::size_t size1,
+                                                 const std::uint8_t* data2, std::size_t size2,
+                                                 std::uint8_t* out, std::size_t max_out_size,
+                                                 unsigned int seed) {
+  FuzzerState& s = state();
+  const std::optional<Trace> first = parse_input(data1, size1);
+  const std::optional<Trace> second = parse_input(data2, size2);
+  if (!first || !second) return 0;  // libFuzzer then draws another mutation
+  MutationRng rng(seed);
+  Trace spliced = splice_traces(*first, *second, rng, s.mutator);
+  const std::size_t new_size = write_output(spliced, out, max_out_size, rng);
+  s.last_mutations = {"splice_traces"};
+  s.last_output.assign(reinterpret_cast<const char*>(out), new_size);
+  return new_size;
+}
