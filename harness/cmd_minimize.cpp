@@ -28,21 +28,15 @@ int minimize_command(const MinimizeOptions& options) {
   const Isolation isolation{.fork = options.fork};
 
   // The divergence to keep: on the collector named, or the first one that diverges.
-  const CollectorInfo* target = nullptr;
-  std::optional<Divergence> first;
-  for (const CollectorInfo* c : selection.collectors) {
-    LaneResult r = run_lane(original, *c, isolation);
-    if (r.divergence) {
-      target = c;
-      first = std::move(r.divergence);
-      break;
-    }
-  }
-  if (!first) {
+  const std::optional<FirstDivergence> found =
+      first_divergence(original, selection.collectors, isolation);
+  if (!found) {
     std::cerr << fmt::format("gcfuzz minimize: {} agrees with {}: nothing to minimize\n",
                              options.file, count_of(selection.collectors.size(), "collector"));
     return kExitAgree;
   }
+  const CollectorInfo* target = found->collector;
+  const Divergence* first = &found->divergence;
   std::cerr << format_divergence(*first, original, TraceSource{options.file, parsed->line_of_op})
             << "\n";
   auto still_fails = [&](const Trace& candidate) {

@@ -77,6 +77,18 @@ struct MinimizeOptions {
 // agrees on every collector (nothing to minimize).
 int minimize_command(const MinimizeOptions& options);
 
+struct CorpusOptions {
+  std::string action;                    // merge | regression
+  std::vector<std::string> paths;        // merge: working-corpus folders; regression: one trace
+  std::string corpus_root = "corpus";    // merge: what counts as already present
+  std::optional<std::string> into;       // default corpus/fuzz (merge), corpus/regressions
+  std::optional<std::string> collector;  // regression: the collector that broke
+  std::optional<std::string> name;       // regression: file name without .gct
+  std::string description;               // regression: a first header line
+  bool verbose = false;
+};
+int corpus_command(const CorpusOptions& options);
+
 struct SelftestOptions {
   std::vector<std::string> mutants;  // default: every mutant
   std::uint64_t seed = 1;

@@ -128,4 +128,14 @@ LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Is
   return r;
 }
 
+std::optional<FirstDivergence> first_divergence(const Trace& trace,
+                                                const std::vector<const CollectorInfo*>& collectors,
+                                                const Isolation& isolation) {
+  for (const CollectorInfo* c : collectors) {
+    LaneResult r = run_lane(trace, *c, isolation);
+    if (r.divergence) return FirstDivergence{c, std::move(*r.divergence)};
+  }
+  return std::nullopt;
+}
+
 }  // namespace gcfuzz

@@ -21,6 +21,15 @@ struct LaneOptions {
 LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Isolation& isolation,
                     const LaneOptions& options = {});
 
+struct FirstDivergence {
+  const CollectorInfo* collector = nullptr;
+  Divergence divergence;
+};
+// The first of `collectors`, in order, that diverges on `trace`, and how.
+std::optional<FirstDivergence> first_divergence(const Trace& trace,
+                                                const std::vector<const CollectorInfo*>& collectors,
+                                                const Isolation& isolation);
+
 // The divergence a child's crash or hang stands for.
 Divergence divergence_from_outcome(const ChildOutcome& outcome, std::string_view collector,
                                    std::size_t op_index);

@@ -64,6 +64,30 @@ int main(int argc, char** argv) {
                            "Write the minimized trace here (atomically) instead of stdout");
   minimize_cmd->add_flag("!--no-fork", minimize.fork, "Run collectors in this process");
 
+  CorpusOptions corpus;
+  auto* corpus_cmd = app.add_subcommand("corpus", "Fold fuzzing output into the regression corpus");
+  corpus_cmd->require_subcommand(1);
+  auto* merge_cmd = corpus_cmd->add_subcommand(
+      "merge",
+      "Add the traces of working-corpus folders not already in the corpus (canonical "
+      "text, named by content hash)");
+  merge_cmd->add_option("dirs", corpus.paths, "Working-corpus folders or files")->required();
+  merge_cmd->add_option("--into", corpus.into, "Where new traces go (default: corpus/fuzz)");
+  merge_cmd->add_option("--corpus", corpus.corpus_root, "The corpus checked for duplicates")
+      ->capture_default_str();
+  merge_cmd->add_flag("-v,--verbose", corpus.verbose, "Say why each skipped file is not a trace");
+  auto* regression_cmd = corpus_cmd->add_subcommand(
+      "regression",
+      "Shrink a failing trace and save it as a regression test with the model's "
+      "expectations at the op that broke (default folder: corpus/regressions)");
+  regression_cmd->add_option("file", corpus.paths, "The failing trace")->required()->expected(1);
+  regression_cmd->add_option("-c,--collector", corpus.collector,
+                             "The collector that broke (default: the first that diverges)");
+  regression_cmd->add_option("--name", corpus.name, "File name, without .gct");
+  regression_cmd->add_option("--into", corpus.into, "Folder (default: corpus/regressions)");
+  regression_cmd->add_option("-m,--message", corpus.description,
+                             "A first header line: what broke, in words");
+
   ModelOptionsCli model;
   auto* model_cmd = app.add_subcommand("model", "The reference model's expected events, per op");
   model_cmd->add_option("--policy", model.policy, std::string("Policy: ") + kPolicies)
@@ -145,6 +169,10 @@ int main(int argc, char** argv) {
     if (*replay_cmd) return replay_command(replay);
     if (*run_cmd) return run_command(run);
     if (*minimize_cmd) return minimize_command(minimize);
+    if (*corpus_cmd) {
+      corpus.action = *merge_cmd ? "merge" : "regression";
+      return corpus_command(corpus);
+    }
     if (*model_cmd) return model_command(model);
     if (*show_cmd) return show_command(show);
     if (*selftest_cmd) return selftest_command(selftest);
