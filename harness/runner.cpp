@@ -100,15 +100,7 @@ std::optional<Divergence> Lane::step(std::size_t index, const Op& op, Events* ob
 }
 
 std::optional<Divergence> Lane::check_expectation_op(const Op& op) {
-  const PolicyFilter when = std::visit(
-      [](const auto& o) {
-        if constexpr (ExpectOp<std::decay_t<decltype(o)>>) {
-          return o.when;
-        } else {
-          return PolicyFilter{};
-        }
-      },
-      op);
+  const PolicyFilter when = when_of(op);
   if (!when.applies_to(info_.capabilities.policy)) return std::nullopt;
   if (std::optional<std::string> why = model_.check(op)) {
     // The model, reduced to this collector's capabilities, does not meet the expectation. If

@@ -180,6 +180,19 @@ concept ExpectOp = OpType<T> && requires(T t) {
   t.when;
 };
 
+// An expectation's policy filter; every policy for a mutator op.
+inline PolicyFilter when_of(const Op& op) {
+  return std::visit(
+      [](const auto& o) {
+        if constexpr (ExpectOp<std::decay_t<decltype(o)>>) {
+          return o.when;
+        } else {
+          return PolicyFilter{};
+        }
+      },
+      op);
+}
+
 // Equality and hashing of every op, field by field, through Boost.PFR.
 template <OpType T>
 bool operator==(const T& a, const T& b) {

@@ -9,23 +9,12 @@
 
 #include "harness/text.h"
 #include "tests/printers.h"
+#include "tests/sanitizer.h"
 
 namespace gcfuzz {
 namespace {
 
 namespace fs = std::filesystem;
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kAddressSanitizer = true;
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
 
 struct Outcome {
   int status = -1;

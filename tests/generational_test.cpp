@@ -13,21 +13,10 @@
 #include "collectors/api.h"
 #include "harness/runner.h"
 #include "tests/printers.h"
+#include "tests/sanitizer.h"
 
 namespace gcfuzz {
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kAddressSanitizer = true;
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
 
 // Every registered generational collector (mutants aside).
 std::vector<const CollectorInfo*> generational_collectors() {

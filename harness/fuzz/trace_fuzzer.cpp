@@ -77,18 +77,6 @@ std::vector<std::string> split_patterns(std::string_view text) {
   return patterns;
 }
 
-PolicyFilter filter_of(const Op& op) {
-  return std::visit(
-      [](const auto& o) {
-        if constexpr (ExpectOp<std::decay_t<decltype(o)>>) {
-          return o.when;
-        } else {
-          return PolicyFilter{};
-        }
-      },
-      op);
-}
-
 // An expectation that a policy's own model fails is a wrong trace, not a collector's bug
 // (replay would report it against every collector of that policy): such inputs are
 // rejected before any collector runs.
@@ -99,7 +87,7 @@ bool expectations_hold(const Trace& trace, const std::vector<Policy>& policies) 
     for (const Op& op : trace.ops) {
       if (!is_expectation(op)) {
         model.apply(op);
-      } else if (filter_of(op).applies_to(policy) && model.check(op)) {
+      } else if (when_of(op).applies_to(policy) && model.check(op)) {
         return false;
       }
     }
