@@ -13,6 +13,7 @@
 #include "harness/dot.h"
 #include "harness/event_format.h"
 #include "harness/isolated_runner.h"
+#include "harness/python_collector.h"
 #include "harness/python_script.h"
 #include "harness/report.h"
 #include "harness/selection.h"
@@ -37,6 +38,8 @@ int list_command(const ListOptions& options) {
   for (const CollectorInfo& c : registry()) {
     if (options.mutants || !c.is_mutant()) shown.push_back(&c);
   }
+  // The CPython interpreters found, each as an out-of-process collector.
+  for (const CollectorInfo* c : python_collectors_found()) shown.push_back(c);
   if (options.json) {
     for (const CollectorInfo* c : shown) {
       const Capabilities& k = c->capabilities;
@@ -67,7 +70,8 @@ int list_command(const ListOptions& options) {
   }
   std::cout << format_table(rows);
   if (!options.mutants) {
-    std::size_t mutants = registry().size() - shown.size();
+    const auto mutants = std::count_if(registry().begin(), registry().end(),
+                                       [](const CollectorInfo& c) { return c.is_mutant(); });
     std::cout << fmt::format("({} known-buggy mutants hidden: gcfuzz list --mutants)\n", mutants);
   }
   return kExitAgree;

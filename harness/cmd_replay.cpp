@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "harness/cli_support.h"
@@ -15,6 +16,25 @@
 #include "harness/serialize.h"
 
 namespace gcfuzz {
+
+namespace {
+
+// The objects a collector left in `garbage` at the end of the trace (from its own events),
+// as `@0 @1`; empty when none.
+std::string garbage_at_end(const Trace& trace, const std::vector<Events>& observed) {
+  std::vector<ObjectId> garbage;
+  for (std::size_t i = 0; i < observed.size() && i < trace.ops.size(); ++i) {
+    if (const auto* c = std::get_if<Clear>(&trace.ops[i]); c && c->list.list == RootList::garbage) {
+      garbage.clear();
+    }
+    garbage.insert(garbage.end(), observed[i].garbage.begin(), observed[i].garbage.end());
+  }
+  std::string text;
+  for (ObjectId id : garbage) text += fmt::format("{}@{}", text.empty() ? "" : " ", id.value);
+  return text;
+}
+
+}  // namespace
 
 int replay_command(const ReplayOptions& options) {
   const Selection selection = select_collectors(options.collectors);
@@ -44,9 +64,10 @@ int replay_command(const ReplayOptions& options) {
     const std::string file = (*files)[f].string();
     const Trace& trace = traces[f].trace;
     std::vector<std::string> failures;
+    std::vector<std::string> garbage_notes;  // what each collector left in `garbage`
     for (const CollectorInfo* collector : selection.collectors) {
       const LaneResult r =
-          run_lane(trace, *collector, isolation, LaneOptions{.record_events = options.json});
+          run_lane(trace, *collector, isolation, LaneOptions{.record_events = true});
       checked += r.expectations_checked;
       skipped += r.expectations_skipped;
       if (options.json) {
@@ -60,6 +81,11 @@ int replay_command(const ReplayOptions& options) {
           std::cout << nlohmann::json{{"file", file}, {"divergence", *r.divergence}}.dump() << "\n";
         }
       }
+      if (!r.divergence) {
+        if (const std::string left = garbage_at_end(trace, r.observed); !left.empty()) {
+          garbage_notes.push_back(fmt::format("{} {}", collector->name, left));
+        }
+      }
       if (r.divergence) {
         ++divergences;
         failures.push_back(
@@ -68,7 +94,11 @@ int replay_command(const ReplayOptions& options) {
     }
     if (options.json) continue;
     if (failures.empty()) {
-      std::cout << fmt::format("{}: ok ({} ops)\n", file, trace.ops.size());
+      std::cout << fmt::format("{}: ok ({} ops)", file, trace.ops.size());
+      if (!garbage_notes.empty()) {
+        std::cout << "; garbage at the end: " << fmt::format("{}", fmt::join(garbage_notes, "; "));
+      }
+      std::cout << "\n";
     } else {
       std::cout << fmt::format("{}: FAILED\n", file);
       for (const std::string& failure : failures) std::cout << failure << "\n";

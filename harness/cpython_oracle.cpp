@@ -370,6 +370,10 @@ Policy policy_of_cpython(int major, int minor) {
   return Policy::pep442;
 }
 
+std::optional<Interpreter> probe_interpreter(const fs::path& path) {
+  return probe(path);
+}
+
 std::string Interpreter::version() const {
   return fmt::format("{}.{}.{}", major, minor, patch);
 }

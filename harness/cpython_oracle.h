@@ -49,6 +49,8 @@ std::string interpreter_search_places();
 std::optional<Interpreter> pick_interpreter(const std::vector<Interpreter>& found, int major,
                                             int minor);
 std::optional<Interpreter> find_interpreter(int major, int minor);
+// Asks the program at `path` what it is; nullopt unless it is a CPython that runs.
+std::optional<Interpreter> probe_interpreter(const std::filesystem::path& path);
 
 struct OracleResult {
   std::vector<Events> per_op;  // one per op of the trace, sorted, when `error` is empty

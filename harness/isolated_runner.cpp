@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/external.h"
 #include "harness/serialize.h"
 
 namespace gcfuzz {
@@ -93,6 +94,8 @@ Divergence divergence_from_outcome(const ChildOutcome& outcome, std::string_view
 
 LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Isolation& isolation,
                     const LaneOptions& options) {
+  // An external collector runs out of process already, with its own time limit.
+  if (const ExternalRun* run = external_run(collector)) return (*run)(trace, collector);
   if (!isolation.fork) return run_here(trace, collector, options, nullptr, nullptr);
 
   SharedProgress progress;

@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 
 #include "harness/commands.h"
+#include "harness/external.h"
+#include "harness/python_collector.h"
 
 namespace {
 
@@ -16,6 +18,8 @@ constexpr const char* kPolicies = "pep442, pep442-whole, legacy, java, boehm";
 
 int main(int argc, char** argv) {
   using namespace gcfuzz;
+  // `-c python:<path>`: a CPython interpreter, run out of process.
+  set_external_resolver(python_collector);
   CLI::App app{"gcfuzz: property-based fuzzing of garbage collectors against a reference model"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every verb");

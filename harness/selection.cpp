@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "harness/external.h"
+
 namespace gcfuzz {
 
 Selection select_collectors(const std::vector<std::string>& patterns, bool include_mutants) {
@@ -23,6 +25,10 @@ Selection select_collectors(const std::vector<std::string>& patterns, bool inclu
     return s;
   }
   for (const std::string& pattern : patterns) {
+    if (const CollectorInfo* external = resolve_external(pattern)) {
+      add(*external);
+      continue;
+    }
     bool matched = false;
     for (const CollectorInfo& info : registry()) {
       const std::string name(info.name);
