@@ -6,6 +6,7 @@
 
 #include "collectors/api.h"
 #include "harness/runner.h"
+#include "harness/selection.h"
 
 namespace gcfuzz {
 
@@ -63,6 +64,22 @@ std::optional<ModelOptions> model_options_or_report(const std::string& policy,
   const std::optional<Policy> p = policy_or_report(policy);
   if (!p) return std::nullopt;
   return ModelOptions{.policy = *p};
+}
+
+std::optional<std::vector<const CollectorInfo*>> collectors_or_report(
+    const std::vector<std::string>& patterns) {
+  Selection selection = select_collectors(patterns);
+  if (!selection.error.empty()) {
+    std::cerr << "gcfuzz: " << selection.error << "\n";
+    return std::nullopt;
+  }
+  return std::move(selection.collectors);
+}
+
+std::optional<std::vector<const CollectorInfo*>> collectors_or_report(
+    const std::optional<std::string>& pattern) {
+  return collectors_or_report(pattern ? std::vector<std::string>{*pattern}
+                                      : std::vector<std::string>{});
 }
 
 }  // namespace gcfuzz

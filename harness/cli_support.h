@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "collectors/api.h"
 #include "harness/text.h"
 #include "model/model.h"
 #include "model/vocabulary.h"
@@ -20,6 +21,13 @@ std::optional<ParsedTrace> load_or_report(const std::filesystem::path& path);
 // exist, prints an error and returns nullopt.
 std::optional<std::vector<std::filesystem::path>> expand_trace_paths(
     const std::vector<std::string>& paths);
+
+// The collectors `-c` patterns select (every non-mutant when there are none). On a pattern
+// that matches nothing, prints why and returns nullopt.
+std::optional<std::vector<const CollectorInfo*>> collectors_or_report(
+    const std::vector<std::string>& patterns);
+std::optional<std::vector<const CollectorInfo*>> collectors_or_report(
+    const std::optional<std::string>& pattern);
 
 // On an unknown name, prints the choices and returns nullopt.
 std::optional<Policy> policy_or_report(const std::string& name);

@@ -18,7 +18,6 @@
 #include "harness/minimizer.h"
 #include "harness/report.h"
 #include "harness/save.h"
-#include "harness/selection.h"
 
 namespace gcfuzz {
 namespace {
@@ -160,19 +159,14 @@ int regression(const CorpusOptions& options) {
     return kExitBadInput;
   }
   const std::string& file = options.paths.front();
-  std::vector<std::string> patterns;
-  if (options.collector) patterns.push_back(*options.collector);
-  const Selection selection = select_collectors(patterns);
-  if (!selection.error.empty()) {
-    std::cerr << "gcfuzz: " << selection.error << "\n";
-    return kExitBadInput;
-  }
+  const auto collectors = collectors_or_report(options.collector);
+  if (!collectors) return kExitBadInput;
   const std::optional<ParsedTrace> parsed = load_or_report(file);
   if (!parsed) return kExitBadInput;
   Trace trace = parsed->trace;
   const Isolation isolation{.fork = true};
 
-  std::optional<FirstDivergence> first = first_divergence(trace, selection.collectors, isolation);
+  std::optional<FirstDivergence> first = first_divergence(trace, *collectors, isolation);
   std::vector<std::string> header;
   std::size_t at = trace.ops.empty() ? 0 : trace.ops.size() - 1;
   if (first) {

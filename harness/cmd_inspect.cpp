@@ -16,7 +16,6 @@
 #include "harness/python_collector.h"
 #include "harness/python_script.h"
 #include "harness/report.h"
-#include "harness/selection.h"
 #include "model/model.h"
 
 namespace gcfuzz {
@@ -131,38 +130,12 @@ namespace {
 // The collectors `show --dot` checks: those `-c` names, or every non-mutant (of `policy`).
 std::optional<std::vector<const CollectorInfo*>> collectors_to_check(const ShowOptions& options,
                                                                      std::optional<Policy> policy) {
-  std::vector<std::string> patterns;
-  if (options.collector) patterns.push_back(*options.collector);
-  Selection selection = select_collectors(patterns);
-  if (!selection.error.empty()) {
-    std::cerr << "gcfuzz: " << selection.error << "\n";
-    return std::nullopt;
-  }
-  if (policy) {
-    std::erase_if(selection.collectors,
+  auto collectors = collectors_or_report(options.collector);
+  if (collectors && policy) {
+    std::erase_if(*collectors,
                   [&](const CollectorInfo* c) { return c->capabilities.policy != *policy; });
   }
-  return selection.collectors;
-}
-
-struct FoundDivergence {
-  const CollectorInfo* collector = nullptr;
-  Divergence divergence;
-};
-
-// The earliest divergence over `collectors` (the first collector, on a tie), each run in a
-// child process when `isolation` says so, so that a crashing collector is a divergence.
-std::optional<FoundDivergence> earliest_divergence(
-    const Trace& trace, const std::vector<const CollectorInfo*>& collectors,
-    const Isolation& isolation) {
-  std::optional<FoundDivergence> found;
-  for (const CollectorInfo* c : collectors) {
-    LaneResult r = run_lane(trace, *c, isolation);
-    if (r.divergence && (!found || r.divergence->op_index < found->divergence.op_index)) {
-      found = FoundDivergence{c, std::move(*r.divergence)};
-    }
-  }
-  return found;
+  return collectors;
 }
 
 // `pep442`, `java, no generations`: the model a heap is drawn from.
@@ -210,7 +183,7 @@ int show_command(const ShowOptions& options) {
     return kExitBadInput;
   }
 
-  const std::optional<FoundDivergence> found =
+  const std::optional<FirstDivergence> found =
       trace.ops.empty() ? std::nullopt
                         : earliest_divergence(trace, *collectors, Isolation{.fork = options.fork});
   // A divergence at the end of the trace (the whole-heap check) is drawn after the last op.

@@ -10,29 +10,22 @@
 #include "harness/minimizer.h"
 #include "harness/report.h"
 #include "harness/save.h"
-#include "harness/selection.h"
 
 namespace gcfuzz {
 
 int minimize_command(const MinimizeOptions& options) {
-  std::vector<std::string> patterns;
-  if (options.collector) patterns.push_back(*options.collector);
-  const Selection selection = select_collectors(patterns);
-  if (!selection.error.empty()) {
-    std::cerr << "gcfuzz: " << selection.error << "\n";
-    return kExitBadInput;
-  }
+  const auto collectors = collectors_or_report(options.collector);
+  if (!collectors) return kExitBadInput;
   const std::optional<ParsedTrace> parsed = load_or_report(options.file);
   if (!parsed) return kExitBadInput;
   const Trace& original = parsed->trace;
   const Isolation isolation{.fork = options.fork};
 
   // The divergence to keep: on the collector named, or the first one that diverges.
-  const std::optional<FirstDivergence> found =
-      first_divergence(original, selection.collectors, isolation);
+  const std::optional<FirstDivergence> found = first_divergence(original, *collectors, isolation);
   if (!found) {
     std::cerr << fmt::format("gcfuzz minimize: {} agrees with {}: nothing to minimize\n",
-                             options.file, count_of(selection.collectors.size(), "collector"));
+                             options.file, count_of(collectors->size(), "collector"));
     return kExitAgree;
   }
   const CollectorInfo* target = found->collector;

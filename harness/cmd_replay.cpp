@@ -12,7 +12,6 @@
 #include "harness/event_format.h"
 #include "harness/isolated_runner.h"
 #include "harness/report.h"
-#include "harness/selection.h"
 #include "harness/serialize.h"
 
 namespace gcfuzz {
@@ -37,11 +36,8 @@ std::string garbage_at_end(const Trace& trace, const std::vector<Events>& observ
 }  // namespace
 
 int replay_command(const ReplayOptions& options) {
-  const Selection selection = select_collectors(options.collectors);
-  if (!selection.error.empty()) {
-    std::cerr << "gcfuzz: " << selection.error << "\n";
-    return kExitBadInput;
-  }
+  const auto collectors = collectors_or_report(options.collectors);
+  if (!collectors) return kExitBadInput;
   const auto files = expand_trace_paths(options.paths);
   if (!files) return kExitBadInput;
   if (files->empty()) {
@@ -65,7 +61,7 @@ int replay_command(const ReplayOptions& options) {
     const Trace& trace = traces[f].trace;
     std::vector<std::string> failures;
     std::vector<std::string> garbage_notes;  // what each collector left in `garbage`
-    for (const CollectorInfo* collector : selection.collectors) {
+    for (const CollectorInfo* collector : *collectors) {
       const LaneResult r =
           run_lane(trace, *collector, isolation, LaneOptions{.record_events = true});
       checked += r.expectations_checked;
@@ -105,7 +101,7 @@ int replay_command(const ReplayOptions& options) {
     }
   }
   const std::string scope = fmt::format("{} x {}", count_of(traces.size(), "file"),
-                                        count_of(selection.collectors.size(), "collector"));
+                                        count_of(collectors->size(), "collector"));
   const std::string expectations = fmt::format(
       "{} expectations checked, {} skipped (beyond a collector's capabilities)", checked, skipped);
   std::ostream& out = options.json ? std::cerr : std::cout;

@@ -10,10 +10,10 @@
 #include <fmt/format.h>
 
 #include "harness/campaign.h"
+#include "harness/cli_support.h"
 #include "harness/commands.h"
 #include "harness/report.h"
 #include "harness/save.h"
-#include "harness/selection.h"
 #include "harness/text.h"
 
 namespace gcfuzz {
@@ -51,11 +51,8 @@ Trace with_header(const Finding& f, std::uint64_t seed) {
 }  // namespace
 
 int run_command(const RunOptions& options) {
-  const Selection selection = select_collectors(options.collectors);
-  if (!selection.error.empty()) {
-    std::cerr << "gcfuzz: " << selection.error << "\n";
-    return kExitBadInput;
-  }
+  const auto collectors = collectors_or_report(options.collectors);
+  if (!collectors) return kExitBadInput;
   CampaignOptions campaign;
   campaign.seed = options.seed;
   campaign.max_ops = options.ops;
@@ -90,8 +87,8 @@ int run_command(const RunOptions& options) {
       options.time_seconds ? fmt::format(" for {} s", *options.time_seconds) : std::string();
   std::cout << fmt::format("gcfuzz run: seed {}, {} of up to {} ops{}, {}\n", options.seed,
                            how_many, options.ops, how_long,
-                           count_of(selection.collectors.size(), "collector"));
-  const CampaignResult result = run_campaign(selection.collectors, campaign);
+                           count_of(collectors->size(), "collector"));
+  const CampaignResult result = run_campaign(*collectors, campaign);
   if (tty && !options.quiet) std::cerr << "\n";
 
   std::vector<std::vector<std::string>> rows = {{"COLLECTOR", "TRACES", "OPS", "DIVERGENCES"}};
@@ -128,7 +125,7 @@ int run_command(const RunOptions& options) {
         for (const CollectorTally& t : result.tallies) ops = std::max(ops, t.ops);
         return ops;
       }(),
-      result.seconds, count_of(selection.collectors.size(), "collector"));
+      result.seconds, count_of(collectors->size(), "collector"));
   if (findings == 0) {
     std::cout << fmt::format("SUMMARY: gcfuzz run: {}: no divergence\n", scope);
     return kExitAgree;

@@ -141,4 +141,17 @@ std::optional<FirstDivergence> first_divergence(const Trace& trace,
   return std::nullopt;
 }
 
+std::optional<FirstDivergence> earliest_divergence(
+    const Trace& trace, const std::vector<const CollectorInfo*>& collectors,
+    const Isolation& isolation) {
+  std::optional<FirstDivergence> found;
+  for (const CollectorInfo* c : collectors) {
+    LaneResult r = run_lane(trace, *c, isolation);
+    if (r.divergence && (!found || r.divergence->op_index < found->divergence.op_index)) {
+      found = FirstDivergence{c, std::move(*r.divergence)};
+    }
+  }
+  return found;
+}
+
 }  // namespace gcfuzz

@@ -30,6 +30,11 @@ std::optional<FirstDivergence> first_divergence(const Trace& trace,
                                                 const std::vector<const CollectorInfo*>& collectors,
                                                 const Isolation& isolation);
 
+// The divergence at the earliest op over `collectors` (the first collector, on a tie).
+std::optional<FirstDivergence> earliest_divergence(
+    const Trace& trace, const std::vector<const CollectorInfo*>& collectors,
+    const Isolation& isolation);
+
 // The divergence a child's crash or hang stands for.
 Divergence divergence_from_outcome(const ChildOutcome& outcome, std::string_view collector,
                                    std::size_t op_index);

@@ -18,14 +18,6 @@ namespace {
 
 constexpr int kTracesPerCollector = 1000;
 
-std::vector<const CollectorInfo*> real_collectors() {
-  std::vector<const CollectorInfo*> result;
-  for (const CollectorInfo& c : registry()) {
-    if (!c.is_mutant()) result.push_back(&c);
-  }
-  return result;
-}
-
 class Agreement : public ::testing::TestWithParam<const CollectorInfo*> {};
 
 TEST_P(Agreement, AgreesWithItsModelOnRandomTraces) {

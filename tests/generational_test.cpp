@@ -18,24 +18,6 @@
 namespace gcfuzz {
 namespace {
 
-// Every registered generational collector (mutants aside).
-std::vector<const CollectorInfo*> generational_collectors() {
-  std::vector<const CollectorInfo*> result;
-  for (const CollectorInfo& c : registry()) {
-    if (!c.is_mutant() && c.name.starts_with("generational:")) result.push_back(&c);
-  }
-  return result;
-}
-
-// The handle a strong variable holds, or null.
-HeapView::Ref variable(const HeapView& view, std::string_view name) {
-  HeapView::Ref found = nullptr;
-  view.for_each_variable([&](std::string_view n, HeapView::Ref ref) {
-    if (n == name) found = ref;
-  });
-  return found;
-}
-
 class Generational : public ::testing::TestWithParam<const CollectorInfo*> {};
 class GenerationalDeathTest : public ::testing::TestWithParam<const CollectorInfo*> {};
 
@@ -58,7 +40,7 @@ TEST_P(Generational, MinorCollectionFreesYoungTrashAndKeepsWhatAnOldObjectHolds)
   EXPECT_EQ(events.freed, std::vector<ObjectId>{ObjectId{2}});
   EXPECT_EQ(events.collected, 1);
 
-  const HeapView::Ref o = variable(view, "o");
+  const HeapView::Ref o = view.variable("o");
   ASSERT_NE(o, nullptr);
   const HeapView::Ref y = view.slot(o, 0);
   ASSERT_NE(y, nullptr);
@@ -74,14 +56,14 @@ TEST_P(Generational, PromotionMovesNurseryObjectsButKeepsIdsAndSlots) {
   c->link("a", 0, "b");
   c->link("a", 1, "a");  // a self-loop must follow the copy too
   c->weak("w", "b", false);
-  const HeapView::Ref a_before = variable(view, "a");
-  const HeapView::Ref b_before = variable(view, "b");
+  const HeapView::Ref a_before = view.variable("a");
+  const HeapView::Ref b_before = view.variable("b");
 
   c->collect(/*young=*/true);
   EXPECT_EQ(observer.take().collected, 0);
 
-  const HeapView::Ref a_after = variable(view, "a");
-  const HeapView::Ref b_after = variable(view, "b");
+  const HeapView::Ref a_after = view.variable("a");
+  const HeapView::Ref b_after = view.variable("b");
   ASSERT_NE(a_after, nullptr);
   ASSERT_NE(b_after, nullptr);
   EXPECT_NE(a_after, a_before);
@@ -98,7 +80,7 @@ TEST_P(Generational, PromotionMovesNurseryObjectsButKeepsIdsAndSlots) {
   // Old objects do not move again: a full collection marks them in place.
   c->collect(/*young=*/false);
   EXPECT_EQ(observer.take().collected, 0);
-  EXPECT_EQ(variable(view, "a"), a_after);
+  EXPECT_EQ(view.variable("a"), a_after);
 }
 
 // What a finalizer allocates during a minor collection is young, and an old object that a
@@ -132,17 +114,19 @@ TEST_P(GenerationalDeathTest, AStaleNurseryHandleTrapsAfterAMinorCollection) {
         const std::unique_ptr<Collector> c = GetParam()->make(observer);
         c->alloc("a", 1, Finalizer::none);
         const HeapView& view = c->view();
-        const HeapView::Ref stale = variable(view, "a");
+        const HeapView::Ref stale = view.variable("a");
         c->collect(/*young=*/true);  // a is promoted; its nursery copy is poisoned
         std::printf("%u\n", view.id(stale).value);
       },
       "use-after-poison");
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, Generational, ::testing::ValuesIn(generational_collectors()),
+INSTANTIATE_TEST_SUITE_P(Registry, Generational,
+                         ::testing::ValuesIn(real_collectors("generational:")),
                          collector_test_name);
 INSTANTIATE_TEST_SUITE_P(Registry, GenerationalDeathTest,
-                         ::testing::ValuesIn(generational_collectors()), collector_test_name);
+                         ::testing::ValuesIn(real_collectors("generational:")),
+                         collector_test_name);
 
 }  // namespace
 }  // namespace gcfuzz

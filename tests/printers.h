@@ -8,6 +8,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "collectors/api.h"
 #include "harness/event_format.h"
@@ -15,6 +16,15 @@
 #include "model/vocabulary.h"
 
 namespace gcfuzz {
+
+// The registered collectors that are not mutants, those whose name starts with `prefix`.
+inline std::vector<const CollectorInfo*> real_collectors(std::string_view prefix = "") {
+  std::vector<const CollectorInfo*> result;
+  for (const CollectorInfo& c : registry()) {
+    if (!c.is_mutant() && c.name.starts_with(prefix)) result.push_back(&c);
+  }
+  return result;
+}
 
 inline void PrintTo(const Events& events, std::ostream* os) {
   *os << describe(events);

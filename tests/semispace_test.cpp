@@ -14,24 +14,6 @@
 namespace gcfuzz {
 namespace {
 
-// Every registered semispace collector (mutants aside).
-std::vector<const CollectorInfo*> semispace_collectors() {
-  std::vector<const CollectorInfo*> result;
-  for (const CollectorInfo& c : registry()) {
-    if (!c.is_mutant() && c.name.starts_with("semispace:")) result.push_back(&c);
-  }
-  return result;
-}
-
-// The handle a strong variable holds, or null.
-HeapView::Ref variable(const HeapView& view, std::string_view name) {
-  HeapView::Ref found = nullptr;
-  view.for_each_variable([&](std::string_view n, HeapView::Ref ref) {
-    if (n == name) found = ref;
-  });
-  return found;
-}
-
 class SemispaceMoves : public ::testing::TestWithParam<const CollectorInfo*> {};
 
 TEST_P(SemispaceMoves, ObjectsChangeHandlesButKeepIdsAndSlots) {
@@ -44,16 +26,16 @@ TEST_P(SemispaceMoves, ObjectsChangeHandlesButKeepIdsAndSlots) {
   collector->alloc("b", 0, Finalizer::none);
   collector->link("a", 0, "b");
   collector->link("a", 1, "a");  // a self-loop must follow the copy too
-  const HeapView::Ref a_before = variable(view, "a");
-  const HeapView::Ref b_before = variable(view, "b");
+  const HeapView::Ref a_before = view.variable("a");
+  const HeapView::Ref b_before = view.variable("b");
   const ObjectId a_id = view.id(a_before);
   const ObjectId b_id = view.id(b_before);
 
   collector->collect(/*young=*/false);
   EXPECT_EQ(observer.take().collected, 0);
 
-  const HeapView::Ref a_after = variable(view, "a");
-  const HeapView::Ref b_after = variable(view, "b");
+  const HeapView::Ref a_after = view.variable("a");
+  const HeapView::Ref b_after = view.variable("b");
   ASSERT_NE(a_after, nullptr);
   ASSERT_NE(b_after, nullptr);
   EXPECT_NE(a_after, a_before);
@@ -73,7 +55,7 @@ TEST_P(SemispaceMoves, AStaleHandleTrapsAfterAFlip) {
         RecordingObserver observer;
         const std::unique_ptr<Collector> collector = info.make(observer);
         collector->alloc("a", 1, Finalizer::none);
-        const HeapView::Ref stale = variable(collector->view(), "a");
+        const HeapView::Ref stale = collector->view().variable("a");
         collector->collect(/*young=*/false);
         // `a` survived, but at a new address: its old copy is in the poisoned from-space.
         std::printf("%u\n", collector->view().id(stale).value);
@@ -81,8 +63,8 @@ TEST_P(SemispaceMoves, AStaleHandleTrapsAfterAFlip) {
       "use-after-poison");
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, SemispaceMoves, ::testing::ValuesIn(semispace_collectors()),
-                         collector_test_name);
+INSTANTIATE_TEST_SUITE_P(Registry, SemispaceMoves,
+                         ::testing::ValuesIn(real_collectors("semispace:")), collector_test_name);
 
 }  // namespace
 }  // namespace gcfuzz
