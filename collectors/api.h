@@ -152,6 +152,10 @@ struct CollectorInfo {
   std::string_view mutant_of;  // empty for a real collector
   std::unique_ptr<Collector> (*make)(Observer& observer);
   std::string_view origin = "gcfuzz";  // whose implementation: gcfuzz's own, a real library...
+  // One-time set-up of a runtime the collector embeds (an interpreter, a GC library), or
+  // null. The harness calls it before it forks children to run traces, so that they
+  // inherit the set-up instead of each repeating it; `make` must work without it too.
+  void (*prepare)() = nullptr;
 
   bool is_mutant() const { return !mutant_of.empty(); }
 };

@@ -15,7 +15,21 @@
   X(semispace)                      \
   X(incremental)                    \
   X(bacon_rajan)                    \
-  X(generational)
+  X(generational)                   \
+  GCFUZZ_CPYTHON_FOLDER(X)          \
+  GCFUZZ_BOEHM_FOLDER(X)
+
+// The real collectors, when built (CMake options GCFUZZ_CPYTHON and GCFUZZ_BOEHM).
+#ifdef GCFUZZ_HAVE_CPYTHON
+#define GCFUZZ_CPYTHON_FOLDER(X) X(cpython)
+#else
+#define GCFUZZ_CPYTHON_FOLDER(X)
+#endif
+#ifdef GCFUZZ_HAVE_BOEHM
+#define GCFUZZ_BOEHM_FOLDER(X) X(boehm)
+#else
+#define GCFUZZ_BOEHM_FOLDER(X)
+#endif
 
 namespace gcfuzz {
 

@@ -151,6 +151,9 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
       }
     };
     if (options.isolation.fork) {
+      for (const CollectorTally& t : result.tallies) {
+        if (t.collector->prepare != nullptr) t.collector->prepare();
+      }
       const ChildOutcome outcome = run_in_child(
           [&](ChildChannel& channel) { work(plan, [&](std::string_view l) { channel.send(l); }); },
           options.isolation.quiet_limit, on_line);

@@ -97,6 +97,7 @@ LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Is
   // An external collector runs out of process already, with its own time limit.
   if (const ExternalRun* run = external_run(collector)) return (*run)(trace, collector);
   if (!isolation.fork) return run_here(trace, collector, options, nullptr, nullptr);
+  if (collector.prepare != nullptr) collector.prepare();
 
   SharedProgress progress;
   std::string result;
