@@ -23,6 +23,7 @@ double seconds_since(Clock::time_point start) {
 
 // Worker protocol, one line per message:
 //   C <trace> <collector>   about to run that collector on that trace
+//   R <trace> <collector> <objects> <collections> <held at end>   what it retained
 //   T <trace> <ops>         the trace passed every active collector
 //   X <trace> <collector> <divergence json>   a divergence; the worker stops
 struct WorkerPlan {
@@ -46,6 +47,10 @@ void work(const WorkerPlan& plan, const std::function<void(std::string_view)>& s
       if (r.divergence) {
         send(fmt::format("X {} {} {}", t, plan.positions[i], nlohmann::json(*r.divergence).dump()));
         return;
+      }
+      if (r.retention.any()) {
+        send(fmt::format("R {} {} {} {} {}", t, plan.positions[i], r.retention.objects,
+                         r.retention.collections, r.retention.held_at_end));
       }
     }
     send(fmt::format("T {} {}", t, trace.ops.size()));
@@ -130,16 +135,27 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
 
     std::size_t at_trace = next, at_collector = plan.positions.front();
     std::optional<Divergence> found;
+    // Retention counts once its trace passed every collector (else the trace runs again).
+    std::vector<std::pair<std::size_t, Retention>> retained;
     auto on_line = [&](std::string_view line) {
       const char kind = line.front();
       line.remove_prefix(1);
       const std::size_t trace = number(line);
-      if (kind == 'T') {
+      if (kind == 'R') {
+        const std::size_t pos = number(line);
+        Retention r;
+        r.objects = number(line);
+        r.collections = number(line);
+        r.held_at_end = number(line);
+        retained.emplace_back(pos, r);
+      } else if (kind == 'T') {
         const std::size_t ops = number(line);
         for (std::size_t pos : plan.positions) {
           ++result.tallies[pos].traces;
           result.tallies[pos].ops += ops;
         }
+        for (const auto& [pos, r] : retained) result.tallies[pos].retention += r;
+        retained.clear();
         ++progress.traces;
         progress.ops += ops;
         next = trace + 1;

@@ -55,6 +55,7 @@ struct CollectorTally {
   const CollectorInfo* collector = nullptr;
   std::size_t traces = 0;
   std::size_t ops = 0;
+  Retention retention;             // over the traces counted (conservative collectors)
   std::optional<Finding> finding;  // the campaign stops running a collector once caught
 };
 

@@ -56,11 +56,13 @@ int replay_command(const ReplayOptions& options) {
                             .quiet_limit = std::chrono::milliseconds(
                                 static_cast<long long>(options.timeout_seconds * 1000))};
   std::size_t divergences = 0, checked = 0, skipped = 0;
+  Retention retained;  // summed over every file and conservative collector
   for (std::size_t f = 0; f < traces.size(); ++f) {
     const std::string file = (*files)[f].string();
     const Trace& trace = traces[f].trace;
     std::vector<std::string> failures;
-    std::vector<std::string> garbage_notes;  // what each collector left in `garbage`
+    std::vector<std::string> garbage_notes;    // what each collector left in `garbage`
+    std::vector<std::string> retention_notes;  // what each conservative collector retained
     for (const CollectorInfo* collector : *collectors) {
       const LaneResult r =
           run_lane(trace, *collector, isolation, LaneOptions{.record_events = true});
@@ -81,6 +83,13 @@ int replay_command(const ReplayOptions& options) {
         if (const std::string left = garbage_at_end(trace, r.observed); !left.empty()) {
           garbage_notes.push_back(fmt::format("{} {}", collector->name, left));
         }
+        if (r.retention.any()) {
+          retained += r.retention;
+          retention_notes.push_back(
+              fmt::format("{} {}", collector->name,
+                          describe_retention(r.retention.objects, r.retention.collections,
+                                             r.retention.held_at_end)));
+        }
       }
       if (r.divergence) {
         ++divergences;
@@ -94,6 +103,9 @@ int replay_command(const ReplayOptions& options) {
       if (!garbage_notes.empty()) {
         std::cout << "; garbage at the end: " << fmt::format("{}", fmt::join(garbage_notes, "; "));
       }
+      if (!retention_notes.empty()) {
+        std::cout << "; retained trash: " << fmt::format("{}", fmt::join(retention_notes, "; "));
+      }
       std::cout << "\n";
     } else {
       std::cout << fmt::format("{}: FAILED\n", file);
@@ -102,8 +114,14 @@ int replay_command(const ReplayOptions& options) {
   }
   const std::string scope = fmt::format("{} x {}", count_of(traces.size(), "file"),
                                         count_of(collectors->size(), "collector"));
-  const std::string expectations = fmt::format(
+  std::string expectations = fmt::format(
       "{} expectations checked, {} skipped (beyond a collector's capabilities)", checked, skipped);
+  if (retained.any()) {
+    expectations += fmt::format(
+        "; retained trash (conservative collectors; expectations only it breaks are skipped): "
+        "{}",
+        describe_retention(retained.objects, retained.collections, retained.held_at_end));
+  }
   std::ostream& out = options.json ? std::cerr : std::cout;
   if (divergences == 0) {
     out << fmt::format("SUMMARY: gcfuzz replay: {}: all agree; {}\n", scope, expectations);

@@ -3,6 +3,7 @@
 // (with --save) written under its content hash.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <limits>
@@ -91,11 +92,26 @@ int run_command(const RunOptions& options) {
   const CampaignResult result = run_campaign(*collectors, campaign);
   if (tty && !options.quiet) std::cerr << "\n";
 
+  // Conservative collectors get a column for the trash they retained (SPEC.md section 5
+  // item 5: allowed, and reported as a count).
+  const bool any_conservative =
+      std::any_of(result.tallies.begin(), result.tallies.end(), [](const CollectorTally& t) {
+        return t.collector->capabilities.precision == Precision::conservative;
+      });
   std::vector<std::vector<std::string>> rows = {{"COLLECTOR", "TRACES", "OPS", "DIVERGENCES"}};
+  if (any_conservative) rows.front().push_back("RETAINED TRASH");
   std::size_t findings = 0;
+  Retention retained;
   for (const CollectorTally& t : result.tallies) {
     rows.push_back({std::string(t.collector->name), std::to_string(t.traces), std::to_string(t.ops),
                     t.finding ? fmt::format("1 ({})", name_of(t.finding->divergence.check)) : "0"});
+    if (t.collector->capabilities.precision == Precision::conservative) {
+      rows.back().push_back(describe_retention(t.retention.objects, t.retention.collections,
+                                               t.retention.held_at_end));
+      retained += t.retention;
+    } else if (any_conservative) {
+      rows.back().push_back("-");
+    }
     if (t.finding) ++findings;
   }
   std::cout << "\n" << format_table(rows);
@@ -126,8 +142,13 @@ int run_command(const RunOptions& options) {
         return ops;
       }(),
       result.seconds, count_of(collectors->size(), "collector"));
+  const std::string retention =
+      retained.any() ? fmt::format(" (retained trash: {})",
+                                   describe_retention(retained.objects, retained.collections,
+                                                      retained.held_at_end))
+                     : std::string();
   if (findings == 0) {
-    std::cout << fmt::format("SUMMARY: gcfuzz run: {}: no divergence\n", scope);
+    std::cout << fmt::format("SUMMARY: gcfuzz run: {}: no divergence{}\n", scope, retention);
     return kExitAgree;
   }
   std::cout << fmt::format(

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <new>
 #include <sstream>
@@ -57,6 +58,7 @@ LaneResult run_here(const Trace& trace, const CollectorInfo& collector, const La
   if (!r.divergence) r.divergence = lane.finish(trace.ops.size());
   r.expectations_checked = lane.expectations_checked();
   r.expectations_skipped = lane.expectations_skipped();
+  r.retention = lane.retention();
   return r;
 }
 
@@ -104,10 +106,12 @@ LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Is
   const ChildOutcome outcome = run_in_child(
       [&](ChildChannel& channel) {
         const LaneResult r = run_here(trace, collector, options, &progress, &channel);
-        nlohmann::json j = {{"ops_run", r.ops_run},
-                            {"checked", r.expectations_checked},
-                            {"skipped", r.expectations_skipped},
-                            {"observed", r.observed}};
+        nlohmann::json j = {
+            {"ops_run", r.ops_run},
+            {"checked", r.expectations_checked},
+            {"skipped", r.expectations_skipped},
+            {"retained", {r.retention.objects, r.retention.collections, r.retention.held_at_end}},
+            {"observed", r.observed}};
         if (r.divergence) j["divergence"] = *r.divergence;
         channel.send(j.dump());
       },
@@ -123,6 +127,8 @@ LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Is
     r.ops_run = j.at("ops_run").get<std::size_t>();
     r.expectations_checked = j.at("checked").get<std::size_t>();
     r.expectations_skipped = j.at("skipped").get<std::size_t>();
+    const auto retained = j.at("retained").get<std::array<std::size_t, 3>>();
+    r.retention = Retention{retained[0], retained[1], retained[2]};
     r.observed = j.at("observed").get<std::vector<Events>>();
     if (j.contains("divergence")) r.divergence = j.at("divergence").get<Divergence>();
     return r;

@@ -50,6 +50,12 @@ std::string count_of(std::size_t n, std::string_view noun) {
   return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }
 
+std::string describe_retention(std::size_t objects, std::size_t collections,
+                               std::size_t held_at_end) {
+  return fmt::format("{} over {}, {} held at the end", count_of(objects, "object"),
+                     count_of(collections, "collection"), held_at_end);
+}
+
 std::string format_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width;
   for (const auto& row : rows) {

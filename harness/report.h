@@ -30,6 +30,10 @@ std::string diagnostics_excerpt(const std::string& diagnostics, std::size_t max_
 // `1 collector`, `2 collectors`.
 std::string count_of(std::size_t n, std::string_view noun);
 
+// What a conservative collector retained: `3 objects over 2 collections, 1 held at the end`.
+std::string describe_retention(std::size_t objects, std::size_t collections,
+                               std::size_t held_at_end);
+
 // A left-aligned text table; the first row is the header.
 std::string format_table(const std::vector<std::vector<std::string>>& rows);
 

@@ -399,41 +399,69 @@ void Model::collect_legacy(bool young) {
 // finalizers run. Under boehm only the finalizable objects that no finalizable object
 // reaches are finalized now (one link of a chain per collection; a finalization cycle,
 // a self-loop included, never).
-void Model::collect_tracing(bool young) {
-  ++collection_;
-  const std::vector<Handle> examined = generation(young);
-  // 1. U: the trash. Weak references into U are cleared first, callbacks run.
-  const std::vector<Handle> trash = unreachable_within(examined);
-  clear_weak_references_into(trash);
+//
+// Steps 1-4 decide everything before anything changes (plan_tracing), so that `preview` can
+// tell a collection's events without performing it.
+Model::TracingPlan Model::plan_tracing(bool young) const {
+  TracingPlan plan;
+  plan.examined = generation(young);
+  // 1. U: the trash. (Weak references into U are cleared first, callbacks run.)
+  plan.trash = unreachable_within(plan.examined);
   // 2. F: trash with a finalizer that never ran (`legacy` acts as `log`).
   std::vector<Handle> finalizable;
-  for (Handle h : trash) {
+  for (Handle h : plan.trash) {
     const Object& o = objects_[h];
     if (o.fin != Finalizer::none && o.times_finalized == 0) finalizable.push_back(h);
   }
   // 3. K: F and what it reaches in U survive; the rest of U is freed.
-  const HandleSet in_trash(trash.begin(), trash.end());
+  const HandleSet in_trash(plan.trash.begin(), plan.trash.end());
   const HandleSet kept = closure_within(in_trash, finalizable, /*from_contents=*/false);
-  std::vector<Handle> doomed;
-  for (Handle h : trash) {
-    if (!kept.contains(h)) doomed.push_back(h);
+  for (Handle h : plan.trash) {
+    if (!kept.contains(h)) plan.doomed.push_back(h);
   }
-  free_set(doomed);
   // 4. Finalizers run, in id order: all of F (java), or what no object of F reaches (boehm).
-  std::vector<Handle> finalize_now;
   if (options_.policy == Policy::boehm) {
     const HandleSet reached_by_finalizable =
         closure_within(in_trash, finalizable, /*from_contents=*/true);
     for (Handle h : finalizable) {
-      if (!reached_by_finalizable.contains(h)) finalize_now.push_back(h);
+      if (!reached_by_finalizable.contains(h)) plan.finalize_now.push_back(h);
     }
   } else {
-    finalize_now = finalizable;
+    plan.finalize_now = std::move(finalizable);
   }
-  sort_by_id(finalize_now);
-  for (Handle h : finalize_now) run_finalizer(h);
-  events_.collected = static_cast<std::int64_t>(doomed.size());
-  age_generation(examined);
+  sort_by_id(plan.finalize_now);
+  return plan;
+}
+
+void Model::collect_tracing(bool young) {
+  ++collection_;
+  const TracingPlan plan = plan_tracing(young);
+  clear_weak_references_into(plan.trash);
+  free_set(plan.doomed);
+  for (Handle h : plan.finalize_now) run_finalizer(h);
+  events_.collected = static_cast<std::int64_t>(plan.doomed.size());
+  age_generation(plan.examined);
+}
+
+Events Model::preview(const Collect& op) const {
+  if (counts_references(options_.policy)) {
+    throw std::logic_error("preview: collections under this policy are not planned ahead");
+  }
+  Events e;
+  e.collected = 0;
+  if (!options_.collects_cycles) return e;
+  const TracingPlan plan = plan_tracing(op.young.on && options_.generational);
+  const HandleSet in_trash(plan.trash.begin(), plan.trash.end());
+  for (const auto& [name, w] : weak_) {
+    if (w.referent == kNull || !in_trash.contains(w.referent)) continue;
+    e.cleared.push_back(name);
+    if (w.callback) e.callbacks.push_back(name);
+  }
+  for (Handle h : plan.doomed) e.freed.push_back(objects_[h].id);
+  for (Handle h : plan.finalize_now) e.finalized.push_back(objects_[h].id);
+  e.collected = static_cast<std::int64_t>(plan.doomed.size());
+  e.sort();
+  return e;
 }
 
 // What `seeds` reach within `set` (following slots): the seeds themselves included, or, with
@@ -643,11 +671,22 @@ std::vector<ObjectId> Model::revived() const {
 
 std::vector<Model::Handle> Model::root_handles() const {
   std::vector<Handle> roots;
-  roots.reserve(variables_.size() + revived_.size() + garbage_.size());
+  roots.reserve(variables_.size() + revived_.size() + garbage_.size() + pinned_.size());
   for (const auto& [name, h] : variables_) roots.push_back(h);
   roots.insert(roots.end(), revived_.begin(), revived_.end());
   roots.insert(roots.end(), garbage_.begin(), garbage_.end());
+  roots.insert(roots.end(), pinned_.begin(), pinned_.end());
   return roots;
+}
+
+void Model::pin(const std::vector<ObjectId>& ids) {
+  if (counts_references(options_.policy)) {
+    throw std::logic_error("pin: objects die by reference count under this policy");
+  }
+  for (ObjectId id : ids) {
+    if (object(id).freed) throw std::logic_error("pin: @" + std::to_string(id.value) + " is freed");
+    pinned_.push_back(handle_of_id_[id.value]);
+  }
 }
 
 std::vector<bool> Model::reachable() const {

@@ -42,6 +42,18 @@ class Model {
   // Evaluates an expectation op against the current state: nullopt if it holds, else why not.
   std::optional<std::string> check(const Op& expectation) const;
 
+  // Conservative collectors (SPEC.md section 5 item 5): `pin` holds objects as extra roots
+  // (no variable, no list names them), so that an op can be replayed as if a collector's
+  // conservative roots (a stale word on its stack) held the trash it retained; `unpin_all`
+  // lets them go. Only under the tracing policies, where an object a root stops
+  // holding does not die at once: under reference counting `unpin_all` would have to kill.
+  // REQUIRES (pin): the policy does not count references; the objects exist and are not freed.
+  void pin(const std::vector<ObjectId>& ids);
+  void unpin_all() { pinned_.clear(); }
+  // The events `apply(op)` would return now, without performing it (pins included).
+  // REQUIRES: the policy does not count references.
+  Events preview(const Collect& op) const;
+
   const ModelOptions& options() const { return options_; }
 
   // ---- Queries (checker, expectations, show --dot). Ids are public ids. ----
@@ -120,6 +132,14 @@ class Model {
   // Collections (SPEC.md 3.1-3.3 and section 4).
   void collect_pep442(bool young);
   void collect_legacy(bool young);
+  // SPEC.md 3.4-3.5, steps 1-4, decided before anything changes.
+  struct TracingPlan {
+    std::vector<Handle> examined;      // the objects the collection examines
+    std::vector<Handle> trash;         // U
+    std::vector<Handle> doomed;        // U minus K: freed
+    std::vector<Handle> finalize_now;  // F (java) or F' (boehm), in id order
+  };
+  TracingPlan plan_tracing(bool young) const;
   void collect_tracing(bool young);
   std::vector<Handle> generation(bool young) const;
   std::vector<Handle> unreachable_within(const std::vector<Handle>& set) const;
@@ -145,6 +165,7 @@ class Model {
   std::map<std::string, WeakVariable> weak_;           // ordered: deterministic clearing
   std::vector<Handle> revived_;
   std::vector<Handle> garbage_;
+  std::vector<Handle> pinned_;  // extra roots (pin)
   std::vector<Handle> pending_deaths_;
   std::vector<Handle> unnumbered_;  // finalizer allocations of the op in progress
   PendingEvents events_;
