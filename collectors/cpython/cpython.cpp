@@ -29,6 +29,11 @@ enum class Bug : std::uint8_t {
   // so what it holds looks referenced from outside (the bug class of bpo-38006: a C type
   // whose traverse hides references).
   traverse_skips_slot,
+  // tp_clear does not release slot 1: a cycle the collector breaks only there survives it.
+  clear_skips_slot,
+  // tp_dealloc clears weak references before the PEP 442 finalizer (the reverse of
+  // subtype_dealloc's order): an object its finalizer resurrects has lost them.
+  weakrefs_before_finalizer,
 };
 
 class Heap;
@@ -181,6 +186,16 @@ int clear_slots(PyObject* self) {
   return 0;
 }
 
+// tp_clear: what the collector calls to break the cycles of the trash it frees.
+int gc_clear(PyObject* self) {
+  Obj* o = as_obj(self);
+  for (int i = 0; i < o->slot_count; ++i) {
+    if (i == 1 && o->owner->bug() == Bug::clear_skips_slot) continue;
+    Py_CLEAR(o->slots[i]);
+  }
+  return 0;
+}
+
 // tp_finalize of `log`, `resurrect` and `alloc` (CPython calls it at most once per object,
 // from a refcount death or from a collection, and keeps the object alive while it runs).
 void finalize(PyObject* self) {
@@ -202,6 +217,9 @@ void legacy_del(PyObject* self) {
 void dealloc_body(PyObject* self) {
   Obj* o = as_obj(self);
   PyTypeObject* type = Py_TYPE(self);
+  if (o->owner->bug() == Bug::weakrefs_before_finalizer && o->weakreflist != nullptr) {
+    PyObject_ClearWeakRefs(self);
+  }
   if (type->tp_finalize != nullptr) {
     // Tracked while the finalizer runs, as subtype_dealloc does: a resurrected object must
     // be tracked again (CPython then treats it as young).
@@ -230,7 +248,7 @@ PyTypeObject make_type(const char* name, Finalizer fin) {
   t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
   t.tp_dealloc = dealloc;
   t.tp_traverse = traverse;
-  t.tp_clear = clear_slots;
+  t.tp_clear = gc_clear;
   t.tp_weaklistoffset = offsetof(Obj, weakreflist);
   if (fin == Finalizer::log || fin == Finalizer::resurrect || fin == Finalizer::alloc) {
     t.tp_finalize = finalize;
@@ -622,6 +640,16 @@ std::span<const CollectorInfo> cpython_collectors() {
        "the adapter's tp_traverse skips slot 1, so CPython sees an outside reference where "
        "there is none (bpo-38006's class)",
        cpython::kCPython, "cpython-3.11:pep442", cpython::make<Bug::traverse_skips_slot>,
+       cpython::kOrigin, cpython::ensure_interpreter},
+      {"cpython-3.11:pep442~clear-skips-slot",
+       "the adapter's tp_clear does not release slot 1, so a cycle the collector can break "
+       "only there survives it",
+       cpython::kCPython, "cpython-3.11:pep442", cpython::make<Bug::clear_skips_slot>,
+       cpython::kOrigin, cpython::ensure_interpreter},
+      {"cpython-3.11:pep442~weakrefs-before-finalizer",
+       "the adapter's tp_dealloc clears weak references before tp_finalize, so an object "
+       "resurrected on the refcount path has lost them",
+       cpython::kCPython, "cpython-3.11:pep442", cpython::make<Bug::weakrefs_before_finalizer>,
        cpython::kOrigin, cpython::ensure_interpreter},
   };
   return entries;
