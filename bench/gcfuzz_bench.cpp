@@ -115,18 +115,6 @@ void cost_per_op(benchmark::State& state, const CollectorInfo* collector) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-// Discards events: the full-collection benchmark times the collector alone.
-class NullObserver final : public Observer {
- public:
-  void freed(ObjectId) override {}
-  void finalized(ObjectId) override {}
-  void appended_to_garbage(ObjectId) override {}
-  void cleared(std::string_view) override {}
-  void callback_ran(std::string_view) override {}
-  void collected(std::int64_t) override {}
-  void renumbered(ObjectId, ObjectId) override {}
-};
-
 constexpr std::size_t kHeapObjects = 1'000'000;
 
 // The same 1M-object random heap for every collector (some of it trash, some cyclic).

@@ -88,6 +88,7 @@ std::optional<Divergence> Lane::tag(std::optional<Divergence> d, std::size_t ind
 }
 
 std::optional<Divergence> Lane::step(std::size_t index, const Op& op, Events* observed_out) {
+  last_collector_time_ = std::chrono::nanoseconds{0};
   if (is_expectation(op)) return tag(check_expectation_op(op), index);
 
   const Collect* conservative_collect = conservative() ? std::get_if<Collect>(&op) : nullptr;
@@ -128,8 +129,10 @@ std::optional<Divergence> Lane::step(std::size_t index, const Op& op, Events* ob
 }
 
 std::optional<Divergence> Lane::perform_on_collector(const Op& op, std::size_t index) {
+  const auto start = std::chrono::steady_clock::now();
   try {
     perform(*collector_, op);
+    last_collector_time_ = std::chrono::steady_clock::now() - start;
   } catch (const std::exception& e) {
     Divergence d;
     d.check = Check::crash;

@@ -2,6 +2,7 @@
 // checker compares what each did, op by op (DESIGN.md, "Architecture").
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -34,6 +35,18 @@ class RecordingObserver final : public Observer {
 
  private:
   Events events_;
+};
+
+// Discards every event: for timing a collector alone.
+class NullObserver final : public Observer {
+ public:
+  void freed(ObjectId) override {}
+  void finalized(ObjectId) override {}
+  void appended_to_garbage(ObjectId) override {}
+  void cleared(std::string_view) override {}
+  void callback_ran(std::string_view) override {}
+  void collected(std::int64_t) override {}
+  void renumbered(ObjectId, ObjectId) override {}
 };
 
 // What a conservative collector retained over one trace (SPEC.md section 5 item 5): trash
@@ -85,6 +98,9 @@ class Lane {
   std::size_t expectations_skipped() const { return expectations_skipped_; }
   // Complete once `finish` ran (held_at_end is counted there).
   const Retention& retention() const { return retention_; }
+  // How long the collector's own call took in the last `step` (zero for an expectation): the
+  // model and the checks are not in it.
+  std::chrono::nanoseconds last_collector_time() const { return last_collector_time_; }
 
  private:
   bool conservative() const { return info_.capabilities.precision == Precision::conservative; }
@@ -113,6 +129,7 @@ class Lane {
   Retention retention_;
   std::vector<ObjectId> retained_ids_;  // sorted, distinct: every object ever retained
   std::vector<ObjectId> retained_now_;  // by the op in progress
+  std::chrono::nanoseconds last_collector_time_{0};
 };
 
 struct LaneResult {
