@@ -95,7 +95,35 @@ struct SelftestOptions {
   std::size_t traces = 20000;  // budget per mutant
   double time_seconds = 120;   // budget per mutant
   bool fork = true;
+  std::string format = "text";           // text | md | json
+  std::string suite = "corpus/cpython";  // the fixed hand-written suite replayed per mutant
+  // The libFuzzer driver: this fuzz target (the fuzz preset's gcfuzz_trace_fuzzer), run for
+  // at most libfuzzer_seconds per mutant. Not run when empty.
+  std::string libfuzzer;
+  double libfuzzer_seconds = 30;
 };
 int selftest_command(const SelftestOptions& options);
+
+struct CompareCommandOptions {
+  std::vector<std::string> collectors;  // default: every non-mutant
+  std::vector<std::string> workloads;   // names or globs; default: default_workload_names()
+  std::string format = "md";            // md | csv | json | html
+  std::optional<std::string> output;    // default: standard output
+  std::string corpus = "corpus";
+  std::uint64_t seed = 1;
+  std::size_t traces = 200;  // of the random workload
+  std::size_t ops = 64;      // per random trace, at most
+  double timeout_seconds = 120;
+  std::size_t check_up_to = 100'000;  // synthetic heaps larger than this are only timed
+  bool with_mutation_score = false;   // default: with --format html only
+  bool without_mutation_score = false;
+  bool fork = true;
+  bool quiet = false;
+  bool progress = false;  // a progress line even when stderr is not a terminal
+  bool list_workloads = false;
+  std::optional<std::string> from;  // a saved --format json result: render it, run nothing
+  std::string command_line;         // for the report
+};
+int compare_command(const CompareCommandOptions& options);
 
 }  // namespace gcfuzz

@@ -3,6 +3,7 @@
 // 3 internal error.
 #include <exception>
 #include <iostream>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -156,6 +157,82 @@ int main(int argc, char** argv) {
   selftest_cmd->add_option("--time", selftest.time_seconds, "Time budget per mutant, in seconds")
       ->capture_default_str();
   selftest_cmd->add_flag("!--no-fork", selftest.fork, "Run in this process (for debuggers)");
+  selftest_cmd
+      ->add_option("--format", selftest.format,
+                   "text: a row per mutant; md: the mutation score per collector and driver; "
+                   "json: both (docs/compare-json.md)")
+      ->check(CLI::IsMember({"text", "md", "json"}))
+      ->capture_default_str();
+  selftest_cmd
+      ->add_option("--suite", selftest.suite,
+                   "A fixed hand-written suite replayed against each mutant (skipped when the "
+                   "folder does not exist)")
+      ->capture_default_str();
+  selftest_cmd->add_option("--libfuzzer", selftest.libfuzzer,
+                           "Also the libFuzzer driver: this fuzz target (make fuzz builds "
+                           "build/fuzz/gcfuzz_trace_fuzzer), from an empty corpus per mutant");
+  selftest_cmd
+      ->add_option("--libfuzzer-time", selftest.libfuzzer_seconds,
+                   "Seconds of libFuzzer per mutant, at most")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
+  CompareCommandOptions compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare",
+      "The same workloads through several collectors: agreement, events, and cost (time, "
+      "pauses, memory)");
+  compare_cmd->footer(
+      "Each collector runs each workload in a child process (a crash or a hang fails that\n"
+      "workload only). Synthetic heaps run twice: the collector alone, timed and its memory\n"
+      "watched, then in lockstep with the model. --list-workloads names them.\n"
+      "  gcfuzz compare --format md\n"
+      "  gcfuzz compare --format html -o report.html\n"
+      "  gcfuzz compare -c 'mark-sweep:*' -c refcount:pep442 -w 'graph-*' --format csv");
+  compare_cmd->add_option("-c,--collector", compare.collectors,
+                          "Collector name or glob (repeatable; default: every non-mutant)");
+  compare_cmd->add_option("-w,--workload", compare.workloads,
+                          "Workload name or glob (repeatable; default: the default set)");
+  compare_cmd->add_flag("--list-workloads", compare.list_workloads,
+                        "Print the workloads and the default set, then exit");
+  compare_cmd->add_option("--format", compare.format, "md, csv, json or html")
+      ->check(CLI::IsMember({"md", "csv", "json", "html"}))
+      ->capture_default_str();
+  compare_cmd->add_option("-o,--output", compare.output,
+                          "Write the report here (atomically) instead of stdout");
+  compare_cmd->add_option("--corpus", compare.corpus, "The corpus workload's folder")
+      ->capture_default_str();
+  compare_cmd->add_option("--seed", compare.seed, "Seed of the random and graph workloads")
+      ->capture_default_str();
+  compare_cmd->add_option("--traces", compare.traces, "Traces of the random workload")
+      ->capture_default_str();
+  compare_cmd->add_option("--ops", compare.ops, "Ops per random trace, at most")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  compare_cmd
+      ->add_option("--timeout", compare.timeout_seconds,
+                   "Seconds without progress before a collector counts as hung")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  compare_cmd
+      ->add_option("--check-up-to", compare.check_up_to,
+                   "Synthetic heaps of more objects than this are timed, the collector alone, "
+                   "but not run in lockstep with the model")
+      ->capture_default_str();
+  auto* with_score = compare_cmd->add_flag(
+      "--mutation-score", compare.with_mutation_score,
+      "Run gcfuzz selftest on the compared collectors' mutants and add the mutation score "
+      "(default: with --format html)");
+  compare_cmd
+      ->add_flag("--no-mutation-score", compare.without_mutation_score,
+                 "No mutation score, even with --format html")
+      ->excludes(with_score);
+  compare_cmd->add_option("--from", compare.from,
+                          "Render this saved `--format json` result in --format; run nothing");
+  compare_cmd->add_flag("!--no-fork", compare.fork, "Run in this process (for debuggers)");
+  compare_cmd->add_flag("--quiet", compare.quiet, "No progress bar");
+  compare_cmd->add_flag("--progress", compare.progress,
+                        "Progress lines even when stderr is not a terminal");
 
   try {
     app.parse(argc, argv);
@@ -180,6 +257,11 @@ int main(int argc, char** argv) {
     if (*model_cmd) return model_command(model);
     if (*show_cmd) return show_command(show);
     if (*selftest_cmd) return selftest_command(selftest);
+    if (*compare_cmd) {
+      compare.command_line = "gcfuzz";
+      for (int i = 1; i < argc; ++i) compare.command_line += std::string(" ") + argv[i];
+      return compare_command(compare);
+    }
   } catch (const std::exception& e) {
     std::cerr << "gcfuzz: internal error: " << e.what() << "\n";
     return kExitInternal;
