@@ -202,8 +202,9 @@ std::string markdown(const nlohmann::json& r) {
   }
   out += fmt::format(
       "\nBuild: {}. Times are the collector's own calls (the model and the checks excluded); a "
-      "pause is one `collect`; full GC is a full `collect` of the live {} heap; peak heap is the "
-      "growth of the resident set over the largest synthetic heap.\n",
+      "pause is one `collect`; full GC is the first full `collect` of the {} heap, its "
+      "variables still holding it; peak heap is the largest growth of the resident set over a "
+      "synthetic heap, and bytes/object divides it by the objects allocated.\n",
       r.at("build").get<std::string>(),
       r.at("collectors").empty() ||
               r.at("collectors")[0].at("cost").at("full_collection_workload").is_null()
