@@ -5,11 +5,11 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "harness/isolated_runner.h"
 #include "harness/isolation.h"
 #include "harness/runner.h"
 
@@ -96,7 +96,12 @@ class Measurement {
         run_in_lockstep(t, workload_.traces[t]);
       }
     }
-    nlohmann::json j = {
+    return entry();
+  }
+
+  // The entry as measured so far.
+  nlohmann::json entry() const {
+    return {
         {"workload", workload_.name},
         {"status", divergent_ != 0 ? "diverged" : "ok"},
         {"reason", ""},
@@ -116,7 +121,6 @@ class Measurement {
         {"bytes_per_object", bytes_per_object_},
         {"first_failure", first_failure_},
     };
-    return j;
   }
 
  private:
@@ -175,6 +179,7 @@ class Measurement {
   // collector alone was made.
   void run_in_lockstep(std::size_t index, const Trace& trace) {
     Lane lane(info_, std::any_of(trace.ops.begin(), trace.ops.end(), is_expectation));
+    if (!timed_) lane.time_collector_calls();
     std::optional<Divergence> found;
     Events observed;
     for (std::size_t i = 0; i < trace.ops.size() && !found; ++i) {
@@ -213,40 +218,24 @@ class Measurement {
   nlohmann::json first_failure_ = nullptr;
 };
 
-nlohmann::json failed_entry(const Workload& w, const ChildOutcome& outcome) {
+// The entry of a workload whose child crashed or hung: nothing measured.
+nlohmann::json failed_entry(const CollectorInfo& info, const Workload& w,
+                            const ChildOutcome& outcome) {
   const bool hung = outcome.status == ChildOutcome::Status::timed_out;
-  std::string reason = outcome.reason;
-  // The line of a sanitizer report that names the error says more than the signal.
-  std::istringstream lines(outcome.diagnostics);
-  for (std::string line; std::getline(lines, line);) {
-    if (const std::size_t at = line.find("ERROR: "); at != std::string::npos) {
-      reason = line.substr(at);
-      break;
-    }
-  }
-  return {{"workload", w.name},
-          {"status", hung ? "timed_out" : "crashed"},
-          {"reason", reason},
-          {"checked", w.checked},
-          {"traces", 0},
-          {"divergent", 0},
-          {"ops", 0},
-          {"seconds", nullptr},
-          {"mutator_seconds", 0.0},
-          {"mutator_ops", 0},
-          {"events", EventCounts{}.to_json()},
-          {"pauses", pause_summary({})},
-          {"pause_samples_ms", nlohmann::json::array()},
-          {"full_collection_ms", nullptr},
-          {"reclaim_ms", nullptr},
-          {"peak_heap_bytes", nullptr},
-          {"bytes_per_object", nullptr},
-          {"first_failure",
-           {{"workload", w.name},
-            {"trace", nullptr},
-            {"op", nullptr},
-            {"check", hung ? "timeout" : "crash"},
-            {"detail", reason}}}};
+  // For a crash, the line of the sanitizer report that names the error.
+  const std::string reason =
+      hung ? outcome.reason : divergence_from_outcome(outcome, info.name, 0).detail;
+  nlohmann::json e = Measurement(info, w, nullptr).entry();
+  e["status"] = hung ? "timed_out" : "crashed";
+  e["reason"] = reason;
+  e["traces"] = 0;
+  e["seconds"] = nullptr;
+  e["first_failure"] = {{"workload", w.name},
+                        {"trace", nullptr},
+                        {"op", nullptr},
+                        {"check", hung ? "timeout" : "crash"},
+                        {"detail", reason}};
+  return e;
 }
 
 // The synthetic workload whose figures stand for the collector's: the largest graph, else
@@ -481,7 +470,7 @@ nlohmann::json run_comparison(const std::vector<const CollectorInfo*>& collector
         if (outcome.status == ChildOutcome::Status::finished && !line.empty()) {
           entries.push_back(nlohmann::json::parse(line));
         } else {
-          entries.push_back(failed_entry(w, outcome));
+          entries.push_back(failed_entry(*collector, w, outcome));
         }
       }
       ++progress.done;

@@ -129,10 +129,11 @@ std::optional<Divergence> Lane::step(std::size_t index, const Op& op, Events* ob
 }
 
 std::optional<Divergence> Lane::perform_on_collector(const Op& op, std::size_t index) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start =
+      time_collector_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   try {
     perform(*collector_, op);
-    last_collector_time_ = std::chrono::steady_clock::now() - start;
+    if (time_collector_) last_collector_time_ = std::chrono::steady_clock::now() - start;
   } catch (const std::exception& e) {
     Divergence d;
     d.check = Check::crash;

@@ -98,8 +98,11 @@ class Lane {
   std::size_t expectations_skipped() const { return expectations_skipped_; }
   // Complete once `finish` ran (held_at_end is counted there).
   const Retention& retention() const { return retention_; }
-  // How long the collector's own call took in the last `step` (zero for an expectation): the
-  // model and the checks are not in it.
+  // Times the collector's own call in each `step` from now on (off by default: two clock reads
+  // per op that campaigns and fuzzing need not pay).
+  void time_collector_calls() { time_collector_ = true; }
+  // How long the collector's own call took in the last `step` (zero for an expectation, or
+  // when not timing): the model and the checks are not in it.
   std::chrono::nanoseconds last_collector_time() const { return last_collector_time_; }
 
  private:
@@ -129,6 +132,7 @@ class Lane {
   Retention retention_;
   std::vector<ObjectId> retained_ids_;  // sorted, distinct: every object ever retained
   std::vector<ObjectId> retained_now_;  // by the op in progress
+  bool time_collector_ = false;
   std::chrono::nanoseconds last_collector_time_{0};
 };
 
