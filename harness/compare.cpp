@@ -181,9 +181,10 @@ class Measurement {
     Lane lane(info_, std::any_of(trace.ops.begin(), trace.ops.end(), is_expectation));
     if (!timed_) lane.time_collector_calls();
     std::optional<Divergence> found;
-    Events observed;
     for (std::size_t i = 0; i < trace.ops.size() && !found; ++i) {
       heartbeat();
+      // Fresh each op: step leaves it untouched on an expectation or a throw.
+      Events observed;
       found = lane.step(i, trace.ops[i], &observed);
       events_.add(observed);
       if (!timed_ && !is_expectation(trace.ops[i])) {

@@ -12,6 +12,7 @@
 #include "harness/compare.h"
 #include "harness/runner.h"
 #include "harness/selftest.h"
+#include "harness/text.h"
 #include "harness/workloads.h"
 #include "tests/sanitizer.h"
 
@@ -95,6 +96,16 @@ TEST(Comparison, CountsTheDivergencesOfAMutantAndNoneOfItsOriginal) {
   EXPECT_GE(mutant["divergent"].get<int>(), 1);
   EXPECT_EQ(mutant["first_failure"]["workload"], "random");
   EXPECT_EQ(r["collectors"][1]["workloads"][0]["status"], "diverged");
+}
+
+TEST(Comparison, EventsAreCountedOncePerOpNotAgainAtExpectations) {
+  const ParseResult parsed =
+      parse_trace("alloc a 0\ndrop a\nexpect freed @0\nexpect freed @0\n", "t.gct");
+  ASSERT_TRUE(parsed.parsed);
+  Workload w{.name = "corpus", .kind = WorkloadKind::corpus};
+  w.traces.push_back(parsed.parsed->trace);
+  const nlohmann::json r = run_comparison({collector("refcount:pep442")}, {w}, {});
+  EXPECT_EQ(r["collectors"][0]["events"]["freed"], 1);
 }
 
 TEST(Comparison, SyntheticHeapsAreTimedAndTheirMemoryWatched) {
