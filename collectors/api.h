@@ -122,9 +122,9 @@ class HeapView {
 
 // ---- What a collector implements ----
 
-// One method per mutator op of the trace language (DESIGN.md). The semantics of each,
-// including the no-op rule for unbound or null sources and out-of-range slots, are the
-// trace language's; the events each must report are SPEC.md's.
+// One method per mutator op of the trace language (SPEC.md section 1.3). The semantics of
+// each, including the no-op rule for unbound or null sources and out-of-range slots, are
+// the trace language's; the events each must report are SPEC.md's.
 class Collector {
  public:
   virtual ~Collector() = default;

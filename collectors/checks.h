@@ -1,6 +1,6 @@
-// The two tiers of collector assertions (STYLE.md point 6): cheap checks always run;
-// expensive ones (a heap validator between phases) only when this is true, which is in
-// builds without NDEBUG, such as the dev preset the tests use.
+// The two tiers of collector assertions: cheap checks always run; expensive ones (a heap
+// validator between phases) only when this is true, which is in builds without NDEBUG, such
+// as the dev preset the tests use.
 #pragma once
 
 namespace gcfuzz {

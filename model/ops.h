@@ -2,7 +2,7 @@
 //
 // Every op is a struct whose fields are token types (below). Boost.PFR walks the fields,
 // so printing, parsing, equality and hashing are written once, per token type, not per op
-// (harness/text.cpp prints and parses; this file gives equality and hashing). Adding an op:
+// (harness/trace/text.cpp prints and parses; this file gives equality and hashing). Adding an op:
 // one struct here, its place in `Op`, and one `apply` per side (model, collector dispatch).
 #pragma once
 
@@ -84,7 +84,7 @@ struct PolicyFilter {
   friend auto operator<=>(const PolicyFilter&, const PolicyFilter&) = default;
 };
 
-// ---- The operations (DESIGN.md, "The trace language"). ----
+// ---- The operations (SPEC.md section 1.3). ----
 
 struct Alloc {  // alloc V N [fin=K]: V = new object with N slots
   static constexpr std::string_view keyword = "alloc";
