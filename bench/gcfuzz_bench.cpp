@@ -11,10 +11,10 @@
 #include <map>
 #include <vector>
 
-#include "harness/campaign.h"
-#include "harness/isolated_runner.h"
-#include "harness/runner.h"
-#include "harness/workloads.h"
+#include "harness/campaigns/campaign.h"
+#include "harness/engine/runner.h"
+#include "harness/isolation/isolated_runner.h"
+#include "harness/trace/workloads.h"
 #include "model/model.h"
 
 namespace gcfuzz {

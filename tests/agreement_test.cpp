@@ -5,11 +5,11 @@
 
 #include <sstream>
 
-#include "harness/campaign.h"
-#include "harness/generators.h"
-#include "harness/isolated_runner.h"
-#include "harness/report.h"
-#include "harness/text.h"
+#include "harness/campaigns/campaign.h"
+#include "harness/isolation/isolated_runner.h"
+#include "harness/report/report.h"
+#include "harness/trace/generators.h"
+#include "harness/trace/text.h"
 #include "model/model.h"
 #include "tests/printers.h"
 

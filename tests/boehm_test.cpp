@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "collectors/api.h"
-#include "harness/isolated_runner.h"
-#include "harness/report.h"
-#include "harness/runner.h"
-#include "harness/text.h"
+#include "harness/engine/runner.h"
+#include "harness/isolation/isolated_runner.h"
+#include "harness/report/report.h"
+#include "harness/trace/text.h"
 #include "model/model.h"
 #include "tests/printers.h"
 

@@ -1,5 +1,5 @@
-// The gcfuzz command as a user meets it: outputs, files and exit codes (DESIGN.md: 0 all
-// agree, 1 a divergence or failed expectation, 2 bad usage or input, 3 internal error).
+// The gcfuzz command as a user meets it: outputs, files and exit codes (docs/commands.md: 0
+// all agree, 1 a divergence or failed expectation, 2 bad usage or input, 3 internal error).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/text.h"
+#include "harness/trace/text.h"
 #include "tests/printers.h"
 #include "tests/sanitizer.h"
 

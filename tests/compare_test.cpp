@@ -8,12 +8,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/campaign.h"
-#include "harness/compare.h"
-#include "harness/runner.h"
-#include "harness/selftest.h"
-#include "harness/text.h"
-#include "harness/workloads.h"
+#include "harness/campaigns/campaign.h"
+#include "harness/campaigns/compare.h"
+#include "harness/campaigns/selftest.h"
+#include "harness/engine/runner.h"
+#include "harness/trace/text.h"
+#include "harness/trace/workloads.h"
 #include "tests/sanitizer.h"
 
 namespace gcfuzz {

@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/commands.h"
-#include "harness/isolated_runner.h"
-#include "harness/selection.h"
-#include "harness/text.h"
+#include "harness/commands/commands.h"
+#include "harness/engine/selection.h"
+#include "harness/isolation/isolated_runner.h"
+#include "harness/trace/text.h"
 #include "tests/printers.h"
 
 namespace gcfuzz {

@@ -15,10 +15,10 @@
 
 #include <fmt/format.h>
 
-#include "harness/campaign.h"
-#include "harness/cpython_oracle.h"
-#include "harness/event_format.h"
-#include "harness/text.h"
+#include "harness/campaigns/campaign.h"
+#include "harness/external/cpython_oracle.h"
+#include "harness/trace/event_format.h"
+#include "harness/trace/text.h"
 #include "model/model.h"
 #include "tests/printers.h"
 

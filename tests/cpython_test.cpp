@@ -12,9 +12,9 @@
 
 #include "collectors/api.h"
 #include "collectors/cpython/cpython.h"
-#include "harness/isolated_runner.h"
-#include "harness/runner.h"
-#include "harness/text.h"
+#include "harness/engine/runner.h"
+#include "harness/isolation/isolated_runner.h"
+#include "harness/trace/text.h"
 #include "tests/model_steps.h"
 
 namespace gcfuzz {

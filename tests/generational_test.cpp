@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "collectors/api.h"
-#include "harness/runner.h"
+#include "harness/engine/runner.h"
 #include "tests/printers.h"
 #include "tests/sanitizer.h"
 

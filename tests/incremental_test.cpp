@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/isolated_runner.h"
-#include "harness/report.h"
-#include "harness/text.h"
+#include "harness/isolation/isolated_runner.h"
+#include "harness/report/report.h"
+#include "harness/trace/text.h"
 #include "tests/printers.h"
 
 namespace gcfuzz {

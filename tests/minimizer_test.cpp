@@ -4,10 +4,10 @@
 
 #include <string>
 
-#include "harness/isolated_runner.h"
-#include "harness/minimizer.h"
-#include "harness/selection.h"
-#include "harness/text.h"
+#include "harness/engine/selection.h"
+#include "harness/isolation/isolated_runner.h"
+#include "harness/trace/minimizer.h"
+#include "harness/trace/text.h"
 #include "tests/printers.h"
 
 namespace gcfuzz {

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/event_format.h"
-#include "harness/text.h"
+#include "harness/trace/event_format.h"
+#include "harness/trace/text.h"
 #include "model/model.h"
 #include "tests/model_steps.h"
 #include "tests/printers.h"
@@ -615,7 +615,7 @@ TEST_P(EveryRefcountPolicy, WithoutGenerationsCollectYoungIsAFullCollection) {
                });
 }
 
-// ---- DESIGN.md: no-op rules ----
+// ---- SPEC section 1.3: no-op rules ----
 
 TEST_P(EveryRefcountPolicy, OpsOnUnboundOrNullSourcesAndMissingSlotsAreNoOps) {
   Model m = model_for(GetParam());

@@ -6,7 +6,7 @@
 #include <initializer_list>
 #include <string_view>
 
-#include "harness/text.h"
+#include "harness/trace/text.h"
 #include "model/model.h"
 #include "tests/printers.h"
 

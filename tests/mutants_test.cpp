@@ -7,10 +7,10 @@
 #include <thread>
 
 #include "collectors/heap_memory.h"
-#include "harness/campaign.h"
-#include "harness/isolated_runner.h"
-#include "harness/report.h"
-#include "harness/text.h"
+#include "harness/campaigns/campaign.h"
+#include "harness/isolation/isolated_runner.h"
+#include "harness/report/report.h"
+#include "harness/trace/text.h"
 #include "tests/printers.h"
 
 namespace gcfuzz {

@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <string>
 
-#include "harness/generators.h"
-#include "harness/mutator.h"
-#include "harness/text.h"
+#include "harness/trace/generators.h"
+#include "harness/trace/mutator.h"
+#include "harness/trace/text.h"
 #include "model/model.h"
 #include "tests/printers.h"
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "collectors/api.h"
-#include "harness/event_format.h"
+#include "harness/trace/event_format.h"
 #include "model/events.h"
 #include "model/vocabulary.h"
 

@@ -2,12 +2,12 @@
 // version's policy, op by op, with the trace's expectations.
 #include <gtest/gtest.h>
 
-#include "harness/cpython_oracle.h"
-#include "harness/external.h"
-#include "harness/isolated_runner.h"
-#include "harness/python_collector.h"
-#include "harness/selection.h"
-#include "harness/text.h"
+#include "harness/engine/external_collectors.h"
+#include "harness/engine/selection.h"
+#include "harness/external/cpython_oracle.h"
+#include "harness/external/python_collector.h"
+#include "harness/isolation/isolated_runner.h"
+#include "harness/trace/text.h"
 #include "tests/printers.h"
 
 namespace gcfuzz {

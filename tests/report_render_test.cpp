@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/html_report.h"
+#include "harness/report/html_report.h"
 
 namespace gcfuzz {
 namespace {

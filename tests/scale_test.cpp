@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "harness/isolated_runner.h"
-#include "harness/report.h"
-#include "harness/workloads.h"
+#include "harness/isolation/isolated_runner.h"
+#include "harness/report/report.h"
+#include "harness/trace/workloads.h"
 #include "tests/printers.h"
 
 namespace gcfuzz {

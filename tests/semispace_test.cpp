@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "collectors/api.h"
-#include "harness/runner.h"
+#include "harness/engine/runner.h"
 #include "tests/printers.h"
 #include "tests/sanitizer.h"
 

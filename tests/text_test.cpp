@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "harness/generators.h"
-#include "harness/text.h"
+#include "harness/trace/generators.h"
+#include "harness/trace/text.h"
 #include "tests/printers.h"
 
 namespace gcfuzz {

@@ -1,5 +1,5 @@
 // gcfuzz_empty_fuzzer: does nothing. Its executions per second are the engine's ceiling on
-// this machine, the yardstick for gcfuzz_trace_fuzzer's (DESIGN.md, "Measurements").
+// this machine, the yardstick for gcfuzz_trace_fuzzer's (docs/benchmarks.md).
 #include <cstddef>
 #include <cstdint>
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/text.h"
+#include "harness/trace/text.h"
 
 namespace {
 

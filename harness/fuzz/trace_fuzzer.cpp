@@ -1,7 +1,7 @@
 // gcfuzz_trace_fuzzer: the differential libFuzzer target. Its input is a `.gct` trace; each
 // selected collector runs it in lockstep with its model, in this process, and the first
 // divergence is printed and ends the run with abort(), so that libFuzzer saves the input.
-// The custom mutator and cross-over work on ops (harness/mutator.h), so every input and
+// The custom mutator and cross-over work on ops (harness/trace/mutator.h), so every input and
 // every crash artifact is a valid trace that `gcfuzz replay` and `gcfuzz minimize` take as-is.
 //
 // GCFUZZ_COLLECTORS (read once, at start): comma-separated names or globs, as `-c`; mutants
@@ -28,11 +28,11 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-#include "harness/isolated_runner.h"
-#include "harness/mutator.h"
-#include "harness/report.h"
-#include "harness/selection.h"
-#include "harness/text.h"
+#include "harness/engine/selection.h"
+#include "harness/isolation/isolated_runner.h"
+#include "harness/report/report.h"
+#include "harness/trace/mutator.h"
+#include "harness/trace/text.h"
 #include "model/model.h"
 
 extern "C" std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size, std::size_t max_size);

@@ -1,0 +1,273 @@
+// The `gcfuzz` command: parses arguments (CLI11) and calls one verb. Only this file decides
+// exit codes: 0 all agree, 1 a divergence or failed expectation, 2 bad usage or input,
+// 3 internal error.
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "harness/commands/commands.h"
+#include "harness/engine/external_collectors.h"
+#include "harness/external/python_collector.h"
+
+namespace {
+
+constexpr const char* kPolicies = "pep442, pep442-whole, legacy, java, boehm";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace gcfuzz;
+  // `-c python:<path>`: a CPython interpreter, run out of process.
+  set_external_resolver(python_collector);
+  // Named, so that the usage lines (and docs/commands.md, generated from them) do not depend on
+  // the path the binary was started by.
+  CLI::App app{"gcfuzz: property-based fuzzing of garbage collectors against a reference model",
+               "gcfuzz"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show the help of every verb");
+
+  ListOptions list;
+  auto* list_cmd = app.add_subcommand("list", "Collectors: name, policy, capabilities, origin");
+  list_cmd->add_flag("--mutants", list.mutants, "Include the known-buggy mutants");
+  list_cmd->add_flag("--json", list.json, "One JSON object per collector");
+
+  ReplayOptions replay;
+  auto* replay_cmd =
+      app.add_subcommand("replay", "Replay .gct files or folders against collectors");
+  replay_cmd->add_option("-c,--collector", replay.collectors,
+                         "Collector name or glob (repeatable; default: every non-mutant)");
+  replay_cmd->add_option("paths", replay.paths, "Trace files, or folders of them")->required();
+  replay_cmd->add_flag("--json", replay.json, "Per op and collector: the observed events, as JSON");
+  replay_cmd->add_flag("!--no-fork", replay.fork, "Run collectors in this process (for debuggers)");
+  replay_cmd
+      ->add_option("--timeout", replay.timeout_seconds,
+                   "Seconds without progress before a collector counts as hung")
+      ->check(CLI::PositiveNumber);
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Random differential traces; divergences shrunk");
+  run_cmd->add_option("-c,--collector", run.collectors,
+                      "Collector name or glob (repeatable; default: every non-mutant)");
+  run_cmd->add_option("--seed", run.seed, "Seed of the campaign (same seed, same traces)");
+  run_cmd->add_option("--traces", run.traces,
+                      "Stop after this many traces (default 1000, or unlimited with --time)");
+  run_cmd->add_option("--ops", run.ops, "Ops per trace, at most")->check(CLI::Range(1, 100000));
+  run_cmd->add_option("--time", run.time_seconds, "Stop after this many seconds")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--save", run.save_dir,
+                      "Folder to write each shrunk divergence to, as <collector>-<hash>.gct");
+  run_cmd->add_flag("!--no-fork", run.fork, "Run collectors in this process (for debuggers)");
+  run_cmd->add_flag("--quiet", run.quiet, "No progress line");
+
+  MinimizeOptions minimize;
+  auto* minimize_cmd =
+      app.add_subcommand("minimize", "Shrink a failing trace while the same divergence reproduces");
+  minimize_cmd->add_option("-c,--collector", minimize.collector,
+                           "The collector whose divergence to keep (default: the first that "
+                           "diverges, mutants included when named)");
+  minimize_cmd->add_option("file", minimize.file, "Trace file")->required();
+  minimize_cmd->add_option("-o,--output", minimize.output,
+                           "Write the minimized trace here (atomically) instead of stdout");
+  minimize_cmd->add_flag("!--no-fork", minimize.fork, "Run collectors in this process");
+
+  CorpusOptions corpus;
+  auto* corpus_cmd = app.add_subcommand("corpus", "Fold fuzzing output into the regression corpus");
+  corpus_cmd->require_subcommand(1);
+  auto* merge_cmd = corpus_cmd->add_subcommand(
+      "merge",
+      "Add the traces of working-corpus folders not already in the corpus (canonical "
+      "text, named by content hash)");
+  merge_cmd->add_option("dirs", corpus.paths, "Working-corpus folders or files")->required();
+  merge_cmd->add_option("--into", corpus.into, "Where new traces go (default: corpus/fuzz)");
+  merge_cmd->add_option("--corpus", corpus.corpus_root, "The corpus checked for duplicates")
+      ->capture_default_str();
+  merge_cmd->add_flag("-v,--verbose", corpus.verbose, "Say why each skipped file is not a trace");
+  auto* regression_cmd = corpus_cmd->add_subcommand(
+      "regression",
+      "Shrink a failing trace and save it as a regression test with the model's "
+      "expectations at the op that broke (default folder: corpus/regressions)");
+  regression_cmd->add_option("file", corpus.paths, "The failing trace")->required()->expected(1);
+  regression_cmd->add_option("-c,--collector", corpus.collector,
+                             "The collector that broke (default: the first that diverges)");
+  regression_cmd->add_option("--name", corpus.name, "File name, without .gct");
+  regression_cmd->add_option("--into", corpus.into, "Folder (default: corpus/regressions)");
+  regression_cmd->add_option("-m,--message", corpus.description,
+                             "A first header line: what broke, in words");
+
+  ModelOptionsCli model;
+  auto* model_cmd = app.add_subcommand("model", "The reference model's expected events, per op");
+  model_cmd->add_option("--policy", model.policy, std::string("Policy: ") + kPolicies)
+      ->capture_default_str();
+  model_cmd->add_option("-c,--collector", model.collector,
+                        "The model as this collector is judged by: its policy, reduced to its "
+                        "capabilities (no cycle collection, no generations)");
+  model_cmd->add_flag("--json", model.json, "One JSON object per op");
+  model_cmd->add_option("file", model.file, "Trace file")->required();
+
+  ShowOptions show;
+  auto* show_cmd = app.add_subcommand(
+      "show",
+      "A trace: canonical text, the heap graph at the first divergence (--dot, --svg, --png), "
+      "or a Python script");
+  show_cmd->footer(
+      "--dot prints the model's heap after op N (--at N; default: the op of the first\n"
+      "divergence over the collectors checked, else the last op), the diverging objects in\n"
+      "red. --svg FILE and --png FILE render that graph with Graphviz's `dot` (graphviz must\n"
+      "be installed; --dot is not needed) and write FILE atomically. Exit code 0 once drawn.\n"
+      "  gcfuzz show --dot -c 'mark-sweep:java~skip-last-slot' t.gct | dot -Tsvg > heap.svg\n"
+      "  gcfuzz show --svg heap.svg t.gct");
+  auto* dot_flag = show_cmd->add_flag("--dot", show.dot, "Print the model's heap as Graphviz dot");
+  auto* svg_option =
+      show_cmd->add_option("--svg", show.svg, "Render the heap graph to this SVG file (Graphviz)")
+          ->option_text("FILE");
+  auto* png_option =
+      show_cmd->add_option("--png", show.png, "Render the heap graph to this PNG file (Graphviz)")
+          ->option_text("FILE");
+  show_cmd
+      ->add_flag("--python", show.python,
+                 "A Python 2.7/3.x script performing the trace in CPython, printing the "
+                 "same JSON events as `model --json`")
+      ->excludes(dot_flag)
+      ->excludes(svg_option)
+      ->excludes(png_option);
+  auto* show_policy = show_cmd->add_option(
+      "--policy", show.policy,
+      std::string("Graph: check the collectors of this policy; with no divergence draw its "
+                  "model (default pep442): ") +
+          kPolicies);
+  show_cmd
+      ->add_option("-c,--collector", show.collector,
+                   "Graph: check this collector (name or glob; mutants too, by name) and draw the "
+                   "model it is judged by (default: every non-mutant)")
+      ->excludes(show_policy);
+  show_cmd
+      ->add_option("--at", show.at,
+                   "Graph: the heap after this op, from 0 (default: the first divergence's op, "
+                   "else the last)")
+      ->option_text("N");
+  show_cmd->add_flag("!--no-fork", show.fork, "Run collectors in this process (for debuggers)");
+  show_cmd->add_option("file", show.file, "Trace file")->required();
+
+  SelftestOptions selftest;
+  auto* selftest_cmd = app.add_subcommand("selftest", "Every known-buggy mutant must be caught");
+  selftest_cmd->add_option("-c,--collector", selftest.mutants,
+                           "Mutant name or glob (repeatable; default: every mutant)");
+  selftest_cmd->add_option("--seed", selftest.seed, "Seed of each campaign")->capture_default_str();
+  selftest_cmd->add_option("--traces", selftest.traces, "Trace budget per mutant")
+      ->capture_default_str();
+  selftest_cmd->add_option("--time", selftest.time_seconds, "Time budget per mutant, in seconds")
+      ->capture_default_str();
+  selftest_cmd->add_flag("!--no-fork", selftest.fork, "Run in this process (for debuggers)");
+  selftest_cmd
+      ->add_option("--format", selftest.format,
+                   "text: a row per mutant; md: the mutation score per collector and driver; "
+                   "json: both (docs/compare-json.md)")
+      ->check(CLI::IsMember({"text", "md", "json"}))
+      ->capture_default_str();
+  selftest_cmd
+      ->add_option("--suite", selftest.suite,
+                   "A fixed hand-written suite replayed against each mutant (skipped when the "
+                   "folder does not exist)")
+      ->capture_default_str();
+  selftest_cmd->add_option("--libfuzzer", selftest.libfuzzer,
+                           "Also the libFuzzer driver: this fuzz target (make fuzz builds "
+                           "build/fuzz/gcfuzz_trace_fuzzer), from an empty corpus per mutant");
+  selftest_cmd
+      ->add_option("--libfuzzer-time", selftest.libfuzzer_seconds,
+                   "Seconds of libFuzzer per mutant, at most")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
+  CompareCommandOptions compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare",
+      "The same workloads through several collectors: agreement, events, and cost (time, "
+      "pauses, memory)");
+  compare_cmd->footer(
+      "Each collector runs each workload in a child process (a crash or a hang fails that\n"
+      "workload only). Synthetic heaps run twice: the collector alone, timed and its memory\n"
+      "watched, then in lockstep with the model. --list-workloads names them.\n"
+      "  gcfuzz compare --format md\n"
+      "  gcfuzz compare --format html -o report.html\n"
+      "  gcfuzz compare -c 'mark-sweep:*' -c refcount:pep442 -w 'graph-*' --format csv");
+  compare_cmd->add_option("-c,--collector", compare.collectors,
+                          "Collector name or glob (repeatable; default: every non-mutant)");
+  compare_cmd->add_option("-w,--workload", compare.workloads,
+                          "Workload name or glob (repeatable; default: the default set)");
+  compare_cmd->add_flag("--list-workloads", compare.list_workloads,
+                        "Print the workloads and the default set, then exit");
+  compare_cmd->add_option("--format", compare.format, "md, csv, json or html")
+      ->check(CLI::IsMember({"md", "csv", "json", "html"}))
+      ->capture_default_str();
+  compare_cmd->add_option("-o,--output", compare.output,
+                          "Write the report here (atomically) instead of stdout");
+  compare_cmd->add_option("--corpus", compare.corpus, "The corpus workload's folder")
+      ->capture_default_str();
+  compare_cmd->add_option("--seed", compare.seed, "Seed of the random and graph workloads")
+      ->capture_default_str();
+  compare_cmd->add_option("--traces", compare.traces, "Traces of the random workload")
+      ->capture_default_str();
+  compare_cmd->add_option("--ops", compare.ops, "Ops per random trace, at most")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  compare_cmd
+      ->add_option("--timeout", compare.timeout_seconds,
+                   "Seconds without progress before a collector counts as hung")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  compare_cmd
+      ->add_option("--check-up-to", compare.check_up_to,
+                   "Synthetic heaps of more objects than this are timed, the collector alone, "
+                   "but not run in lockstep with the model")
+      ->capture_default_str();
+  auto* with_score = compare_cmd->add_flag(
+      "--mutation-score", compare.with_mutation_score,
+      "Run gcfuzz selftest on the compared collectors' mutants and add the mutation score "
+      "(default: with --format html)");
+  compare_cmd
+      ->add_flag("--no-mutation-score", compare.without_mutation_score,
+                 "No mutation score, even with --format html")
+      ->excludes(with_score);
+  compare_cmd->add_option("--from", compare.from,
+                          "Render this saved `--format json` result in --format; run nothing");
+  compare_cmd->add_flag("!--no-fork", compare.fork, "Run in this process (for debuggers)");
+  compare_cmd->add_flag("--quiet", compare.quiet, "No progress bar");
+  compare_cmd->add_flag("--progress", compare.progress,
+                        "Progress lines even when stderr is not a terminal");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitBadInput;
+  }
+
+  try {
+    if (*list_cmd) return list_command(list);
+    if (*replay_cmd) return replay_command(replay);
+    if (*run_cmd) return run_command(run);
+    if (*minimize_cmd) return minimize_command(minimize);
+    if (*corpus_cmd) {
+      corpus.action = *merge_cmd ? "merge" : "regression";
+      return corpus_command(corpus);
+    }
+    if (*model_cmd) return model_command(model);
+    if (*show_cmd) return show_command(show);
+    if (*selftest_cmd) return selftest_command(selftest);
+    if (*compare_cmd) {
+      compare.command_line = "gcfuzz";
+      for (int i = 1; i < argc; ++i) compare.command_line += std::string(" ") + argv[i];
+      return compare_command(compare);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "gcfuzz: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+  return kExitBadInput;
+}

@@ -1,0 +1,53 @@
+// Collector selection by name or glob.
+#include "harness/engine/selection.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "harness/engine/external_collectors.h"
+
+namespace gcfuzz {
+
+Selection select_collectors(const std::vector<std::string>& patterns, bool include_mutants) {
+  Selection s;
+  auto add = [&](const CollectorInfo& info) {
+    if (std::find(s.collectors.begin(), s.collectors.end(), &info) == s.collectors.end()) {
+      s.collectors.push_back(&info);
+    }
+  };
+  if (patterns.empty()) {
+    for (const CollectorInfo& info : registry()) {
+      if (include_mutants || !info.is_mutant()) add(info);
+    }
+    return s;
+  }
+  for (const std::string& pattern : patterns) {
+    if (const CollectorInfo* external = resolve_external(pattern)) {
+      add(*external);
+      continue;
+    }
+    bool matched = false;
+    for (const CollectorInfo& info : registry()) {
+      const std::string name(info.name);
+      const bool exact = name == pattern;
+      const bool glob = pattern.find('*') != std::string::npos &&
+                        ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0 &&
+                        (include_mutants || !info.is_mutant());
+      if (exact || glob) {
+        add(info);
+        matched = true;
+      }
+    }
+    if (!matched) {
+      s.error =
+          fmt::format("no collector matches '{}' (gcfuzz list --mutants shows them all)", pattern);
+      return s;
+    }
+  }
+  return s;
+}
+
+}  // namespace gcfuzz

@@ -1,0 +1,164 @@
+// run_lane: the lane's loop, in a child, with its progress in shared memory.
+#include "harness/isolation/isolated_runner.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <new>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "harness/engine/external_collectors.h"
+#include "harness/isolation/serialize.h"
+
+namespace gcfuzz {
+
+namespace {
+
+// A heartbeat every so many ops tells the parent a long trace is still moving.
+constexpr std::size_t kHeartbeatOps = 4096;
+
+// One counter in memory shared with the child: the op the child is at.
+class SharedProgress {
+ public:
+  SharedProgress() {
+    void* p = ::mmap(nullptr, sizeof(std::atomic<std::size_t>), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
+    value_ = new (p) std::atomic<std::size_t>(0);
+  }
+  ~SharedProgress() { ::munmap(value_, sizeof *value_); }
+  SharedProgress(const SharedProgress&) = delete;
+  SharedProgress& operator=(const SharedProgress&) = delete;
+  void set(std::size_t v) { value_->store(v, std::memory_order_relaxed); }
+  std::size_t get() const { return value_->load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::size_t>* value_;
+};
+
+LaneResult run_here(const Trace& trace, const CollectorInfo& collector, const LaneOptions& options,
+                    SharedProgress* progress, ChildChannel* channel) {
+  LaneResult r;
+  r.collector = &collector;
+  Lane lane(collector, std::any_of(trace.ops.begin(), trace.ops.end(), is_expectation));
+  for (std::size_t i = 0; i < trace.ops.size() && !r.divergence; ++i) {
+    if (progress) progress->set(i);
+    if (channel && i % kHeartbeatOps == kHeartbeatOps - 1) channel->send("heartbeat");
+    Events* observed = nullptr;
+    if (options.record_events) observed = &r.observed.emplace_back();
+    r.divergence = lane.step(i, trace.ops[i], observed);
+    ++r.ops_run;
+  }
+  if (progress) progress->set(trace.ops.size());
+  if (!r.divergence) r.divergence = lane.finish(trace.ops.size());
+  r.expectations_checked = lane.expectations_checked();
+  r.expectations_skipped = lane.expectations_skipped();
+  r.retention = lane.retention();
+  return r;
+}
+
+// The line of a sanitizer report that names the error, or the reason the child died.
+std::string crash_summary(const ChildOutcome& outcome) {
+  std::istringstream lines(outcome.diagnostics);
+  for (std::string line; std::getline(lines, line);) {
+    for (std::string_view marker : {"ERROR: AddressSanitizer", "runtime error:",
+                                    "ERROR: LeakSanitizer", "gcfuzz: uncaught exception"}) {
+      if (const std::size_t at = line.find(marker); at != std::string::npos) {
+        return line.substr(at);
+      }
+    }
+  }
+  return outcome.reason;
+}
+
+}  // namespace
+
+Divergence divergence_from_outcome(const ChildOutcome& outcome, std::string_view collector,
+                                   std::size_t op_index) {
+  Divergence d;
+  d.collector = std::string(collector);
+  d.op_index = op_index;
+  if (outcome.status == ChildOutcome::Status::timed_out) {
+    d.check = Check::timeout;
+    d.detail = fmt::format("the collector made no progress: {}", outcome.reason);
+  } else {
+    d.check = Check::crash;
+    d.detail = crash_summary(outcome);
+    d.diagnostics = outcome.diagnostics;
+  }
+  return d;
+}
+
+LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Isolation& isolation,
+                    const LaneOptions& options) {
+  // An external collector runs out of process already, with its own time limit.
+  if (const ExternalRun* run = external_run(collector)) return (*run)(trace, collector);
+  if (!isolation.fork) return run_here(trace, collector, options, nullptr, nullptr);
+  if (collector.prepare != nullptr) collector.prepare();
+
+  SharedProgress progress;
+  std::string result;
+  const ChildOutcome outcome = run_in_child(
+      [&](ChildChannel& channel) {
+        const LaneResult r = run_here(trace, collector, options, &progress, &channel);
+        nlohmann::json j = {
+            {"ops_run", r.ops_run},
+            {"checked", r.expectations_checked},
+            {"skipped", r.expectations_skipped},
+            {"retained", {r.retention.objects, r.retention.collections, r.retention.held_at_end}},
+            {"observed", r.observed}};
+        if (r.divergence) j["divergence"] = *r.divergence;
+        channel.send(j.dump());
+      },
+      isolation.quiet_limit,
+      [&](std::string_view line) {
+        if (line != "heartbeat") result = line;
+      });
+
+  LaneResult r;
+  r.collector = &collector;
+  if (outcome.status == ChildOutcome::Status::finished) {
+    const nlohmann::json j = nlohmann::json::parse(result);
+    r.ops_run = j.at("ops_run").get<std::size_t>();
+    r.expectations_checked = j.at("checked").get<std::size_t>();
+    r.expectations_skipped = j.at("skipped").get<std::size_t>();
+    const auto retained = j.at("retained").get<std::array<std::size_t, 3>>();
+    r.retention = Retention{retained[0], retained[1], retained[2]};
+    r.observed = j.at("observed").get<std::vector<Events>>();
+    if (j.contains("divergence")) r.divergence = j.at("divergence").get<Divergence>();
+    return r;
+  }
+  r.ops_run = progress.get() + 1;
+  r.divergence = divergence_from_outcome(outcome, collector.name, progress.get());
+  return r;
+}
+
+std::optional<FirstDivergence> first_divergence(const Trace& trace,
+                                                const std::vector<const CollectorInfo*>& collectors,
+                                                const Isolation& isolation) {
+  for (const CollectorInfo* c : collectors) {
+    LaneResult r = run_lane(trace, *c, isolation);
+    if (r.divergence) return FirstDivergence{c, std::move(*r.divergence)};
+  }
+  return std::nullopt;
+}
+
+std::optional<FirstDivergence> earliest_divergence(
+    const Trace& trace, const std::vector<const CollectorInfo*>& collectors,
+    const Isolation& isolation) {
+  std::optional<FirstDivergence> found;
+  for (const CollectorInfo* c : collectors) {
+    LaneResult r = run_lane(trace, *c, isolation);
+    if (r.divergence && (!found || r.divergence->op_index < found->divergence.op_index)) {
+      found = FirstDivergence{c, std::move(*r.divergence)};
+    }
+  }
+  return found;
+}
+
+}  // namespace gcfuzz

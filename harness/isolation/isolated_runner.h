@@ -1,0 +1,44 @@
+// Runs one collector over a trace in a child process, so that a crash or a hang becomes a
+// divergence of that collector (check `crash` or `timeout`) instead of the end of the run.
+#pragma once
+
+#include "harness/isolation/layer.h"
+
+#include <chrono>
+
+#include "harness/engine/runner.h"
+#include "harness/isolation/isolation.h"
+
+namespace gcfuzz {
+
+struct Isolation {
+  bool fork = true;  // false: run in this process (for debuggers); a crash then ends it
+  std::chrono::milliseconds quiet_limit{std::chrono::seconds(60)};  // a hang, after this
+};
+
+struct LaneOptions {
+  bool record_events = false;  // keep each op's observed events in LaneResult::observed
+};
+
+LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Isolation& isolation,
+                    const LaneOptions& options = {});
+
+struct FirstDivergence {
+  const CollectorInfo* collector = nullptr;
+  Divergence divergence;
+};
+// The first of `collectors`, in order, that diverges on `trace`, and how.
+std::optional<FirstDivergence> first_divergence(const Trace& trace,
+                                                const std::vector<const CollectorInfo*>& collectors,
+                                                const Isolation& isolation);
+
+// The divergence at the earliest op over `collectors` (the first collector, on a tie).
+std::optional<FirstDivergence> earliest_divergence(
+    const Trace& trace, const std::vector<const CollectorInfo*>& collectors,
+    const Isolation& isolation);
+
+// The divergence a child's crash or hang stands for.
+Divergence divergence_from_outcome(const ChildOutcome& outcome, std::string_view collector,
+                                   std::size_t op_index);
+
+}  // namespace gcfuzz

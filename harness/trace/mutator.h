@@ -1,0 +1,57 @@
+// Structural mutations of traces, for coverage-guided fuzzing (libFuzzer's custom mutator
+// in harness/fuzz/): a trace is mutated as ops, never as bytes, so every result is a valid
+// trace and every crash artifact replays as-is. Each mutation is a small function in a table
+// by name; `mutate_trace` reports the names it applied, so a finding can say how it was made.
+#pragma once
+
+#include "harness/trace/layer.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string_view>
+#include <vector>
+
+#include "model/ops.h"
+#include "model/vocabulary.h"
+
+namespace gcfuzz {
+
+using MutationRng = std::mt19937_64;
+
+struct MutatorOptions {
+  std::size_t max_ops = 512;  // results are cut to this many ops
+  // Expectations are inserted only as facts of these policies' models (`when POLICY`).
+  // Empty: no expectation is inserted.
+  std::vector<Policy> policies = {Policy::pep442, Policy::pep442_whole, Policy::legacy,
+                                  Policy::java, Policy::boehm};
+  // A byte-level mutator (libFuzzer's LLVMFuzzerMutate, which draws on the dictionary):
+  // mutates data[0, size) in place within max_size bytes and returns the new size. When set,
+  // one mutation runs it over the text of one op and keeps the result if it parses as an op.
+  std::function<std::size_t(std::uint8_t* data, std::size_t size, std::size_t max_size)>
+      mutate_bytes;
+};
+
+// Names of the mutations, in table order.
+std::vector<std::string_view> mutation_names(const MutatorOptions& options);
+
+// A random trace of `ops` mutator ops over a small pool of names (a, b, ... and w0, w1, ...).
+Trace random_trace(MutationRng& rng, std::size_t ops, const MutatorOptions& options);
+
+// Applies one to four mutations (insert an op or a run of ops, delete, duplicate, replace or
+// swap ops, change one argument, rename a variable, insert an expectation the model meets,
+// mutate one op's bytes). Returns the names of those applied, in order. ENSURES: trace.ops.size()
+// <= options.max_ops; the header is left as it was.
+std::vector<std::string_view> mutate_trace(Trace& trace, MutationRng& rng,
+                                           const MutatorOptions& options);
+
+// A prefix of `first`'s ops followed by a suffix of `second`'s (cut points drawn from rng),
+// without a header. ENSURES: result.ops.size() <= options.max_ops.
+Trace splice_traces(const Trace& first, const Trace& second, MutationRng& rng,
+                    const MutatorOptions& options);
+
+// Removes random ops until the canonical text fits in max_bytes; returns that text.
+std::string print_within(Trace& trace, std::size_t max_bytes, MutationRng& rng);
+
+}  // namespace gcfuzz
