@@ -1,4 +1,5 @@
 # gcfuzz: the two commands. `make test` runs every test; `make fuzz` runs the main job.
+# `make check` is the fast tier of `make test` (docs/testing.md).
 # Each installs the Debian packages it needs first (only the missing ones), then
 # configures, builds and runs. `make build` leaves the CLI at build/gcfuzz.
 
@@ -11,7 +12,7 @@ FUZZ_JOBS ?= $(JOBS)
 # Collectors to fuzz (names or globs, comma-separated; mutants may be named).
 COLLECTORS ?= $(GCFUZZ_COLLECTORS)
 
-.PHONY: all deps configure build test fuzz bench clean
+.PHONY: all deps configure build test check fuzz bench clean
 
 all: build
 
@@ -30,6 +31,11 @@ build: configure
 # The last line is ctest's summary.
 test: build
 	@ctest --preset dev -j $(JOBS)
+
+# The fast tier, for the edit-test loop: the tests labelled `check` (unit tests, SPEC rule
+# tests, corpus replay, links, layering), the random properties at a tenth of their counts.
+check: build
+	@GCFUZZ_QUICK=1 ctest --preset dev -j $(JOBS) -L check
 
 # Coverage-guided differential fuzzing (libFuzzer) of every collector, FUZZ_TIME seconds;
 # crashes are minimized and printed with their replay command (scripts/fuzz.sh). Without

@@ -4,6 +4,8 @@
 - Every relative link and image in every Markdown file names a file or folder of the
   repository, and every #anchor names a heading (or an <a id>) of the file it points into.
 - A Markdown file mentions SPEC.md or DESIGN.md only inside links (which must resolve).
+- Every page of docs/ opens, after its title, with one sentence saying who it is for
+  ("For collector authors who ...").
 - Every file (source, traces, Markdown) that cites a section of the spec ("SPEC.md section
   4", "SPEC 3.1", "SPEC.md section 5 item 5") cites one SPEC.md has, and names no DESIGN.md
   unless the repository has one.
@@ -160,9 +162,19 @@ class Checker:
                             f"link to {target}: {os.path.relpath(resolved, self.root)} "
                             f"has no heading with anchor #{anchor}")
 
+    def check_audience(self, path, text):
+        lines = [(n, l) for n, l in enumerate(text.splitlines(), 1) if l.strip()]
+        if len(lines) < 2 or not lines[0][1].startswith("# ") \
+                or not lines[1][1].startswith("For "):
+            number = lines[1][0] if len(lines) > 1 else 1
+            self.report(path, number, "a docs page must open, after its title, with one "
+                                      "sentence saying who it is for (\"For ...\")")
+
     def check_markdown(self, path):
         with open(path, encoding="utf-8") as f:
             text = f.read()
+        if os.path.dirname(path) == os.path.join(self.root, "docs"):
+            self.check_audience(path, text)
         for number, raw in markdown_lines(text):
             line = strip_code_spans(raw)
             targets = INLINE_LINK.findall(line) + HTML_TARGET.findall(line)
@@ -231,11 +243,11 @@ def self_test():
                 f.write(text)
         write("SPEC.md", "# Spec\n\n## 1. The world\n\n## 5. What the checker asserts\n\n"
                          "1. Safety\n2. Integrity\n")
-        write("docs/a.md", "Who it is for.\n\n## Two `words`: here\n\n"
+        write("docs/a.md", "# A\n\nFor testers.\n\n## Two `words`: here\n\n"
                            "[ok](../SPEC.md#1-the-world) [ok](#two-words-here) "
                            "[ok](b.md) [web](https://example.org/x.md)\n"
                            "```\n[not a link](nowhere.md)\n```\n")
-        write("docs/b.md", "Who it is for.\n")
+        write("docs/b.md", "# B\nFor testers.\n")
         good = Checker(root).run()
         assert good == [], good
         write("docs/c.md", "[gone](missing.md)\n[anchor](a.md#no-such-heading)\n"
@@ -244,6 +256,8 @@ def self_test():
                            "// SPEC.md section 5 item 2, docs/b.md, b.md\n// see docs/gone.md\n")
         problems = Checker(root).run()
         expected = [
+            "docs/c.md:2: a docs page must open, after its title, with one sentence saying "
+            "who it is for (\"For ...\")",
             "docs/c.md:1: link to missing.md: no such file",
             "docs/c.md:2: link to a.md#no-such-heading: docs/a.md has no heading with anchor "
             "#no-such-heading",

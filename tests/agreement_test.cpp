@@ -12,10 +12,12 @@
 #include "harness/trace/text.h"
 #include "model/model.h"
 #include "tests/printers.h"
+#include "tests/tiers.h"
 
 namespace gcfuzz {
 namespace {
 
+// 1000 random traces per collector (100 in the fast tier).
 constexpr int kTracesPerCollector = 1000;
 
 class Agreement : public ::testing::TestWithParam<const CollectorInfo*> {};
@@ -24,7 +26,8 @@ TEST_P(Agreement, AgreesWithItsModelOnRandomTraces) {
   const CollectorInfo& collector = *GetParam();
   rc::detail::TestParams params;
   params.seed = 20261121;
-  params.maxSuccess = kTracesPerCollector;
+  const int traces = property_count(kTracesPerCollector);
+  params.maxSuccess = traces;
   params.maxSize = 63;  // traces of up to 64 ops
   rc::detail::TestMetadata metadata;
   metadata.id = metadata.description = std::string(collector.name);
@@ -42,7 +45,7 @@ TEST_P(Agreement, AgreesWithItsModelOnRandomTraces) {
   std::ostringstream message;
   rc::detail::printResultMessage(result, message);
   EXPECT_TRUE(result.template is<rc::detail::SuccessResult>()) << message.str();
-  EXPECT_GE(runs, kTracesPerCollector);
+  EXPECT_GE(runs, traces);
 }
 
 INSTANTIATE_TEST_SUITE_P(Collectors, Agreement, ::testing::ValuesIn(real_collectors()),
