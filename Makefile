@@ -12,7 +12,7 @@ FUZZ_JOBS ?= $(JOBS)
 # Collectors to fuzz (names or globs, comma-separated; mutants may be named).
 COLLECTORS ?= $(GCFUZZ_COLLECTORS)
 
-.PHONY: all deps configure build test check fuzz bench clean
+.PHONY: all deps configure build test check fuzz bench install clean
 
 all: build
 
@@ -36,6 +36,13 @@ test: build
 # tests, corpus replay, links, layering), the random properties at a tenth of their counts.
 check: build
 	@GCFUZZ_QUICK=1 ctest --preset dev -j $(JOBS) -L check
+
+# The command, the plugin headers (include/gcfuzz/), the corpus, the CMake package and the
+# pkg-config file, into PREFIX (docs/plugins.md). It is the dev build (ASan + UBSan), so
+# plugins built against it trap on a stale pointer.
+PREFIX ?= /usr/local
+install: build
+	@cmake --install build --prefix $(PREFIX)
 
 # Coverage-guided differential fuzzing (libFuzzer) of every collector, FUZZ_TIME seconds;
 # crashes are minimized and printed with their replay command (scripts/fuzz.sh). Without

@@ -6,12 +6,17 @@
 //   (linear total time) as the trace grows 10x, on a heap that stays bounded;
 // - full-collection time of each collector (and of the model) on the same 1M-object heap:
 //   the heap is built untimed, then one `collect` is timed.
+// gcfuzz's own mark-sweep collectors are also loaded as a plugin (`plugin-mark-sweep:*`,
+// the same code exported through gcfuzz/plugin.hpp and driven through the C ABI), so every
+// benchmark runs the built-in and the plugin copy side by side: the plugin path's cost.
 #include <benchmark/benchmark.h>
 
 #include <map>
 #include <vector>
 
+#include "collectors/registry.h"
 #include "harness/campaigns/campaign.h"
+#include "harness/engine/plugins.h"
 #include "harness/engine/runner.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/trace/workloads.h"
@@ -197,6 +202,7 @@ void register_all() {
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  gcfuzz::load_plugin(GCFUZZ_BENCH_PLUGIN);
   gcfuzz::register_all();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

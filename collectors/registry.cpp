@@ -1,10 +1,10 @@
-// The one registry of collectors and mutants: it feeds the factory, `gcfuzz list`, the
-// CLI's choices and the parameterized tests. Adding a collector: its folder, plus one line
-// in GCFUZZ_COLLECTOR_FOLDERS.
-#include <string_view>
-#include <vector>
+// The registry's storage and gcfuzz's own collectors. Adding a collector to gcfuzz's tree: its
+// folder, plus one line in GCFUZZ_COLLECTOR_FOLDERS.
+#include "collectors/registry.h"
 
-#include "collectors/api.h"
+#include <span>
+#include <stdexcept>
+#include <string>
 
 // Each folder defines `std::span<const CollectorInfo> gcfuzz::<folder>_collectors()`: the
 // collector's registered names and its mutants.
@@ -37,16 +37,24 @@ namespace gcfuzz {
 GCFUZZ_COLLECTOR_FOLDERS(GCFUZZ_DECLARE)
 #undef GCFUZZ_DECLARE
 
-std::span<const CollectorInfo> registry() {
-  static const std::vector<CollectorInfo> all = [] {
-    std::vector<CollectorInfo> entries;
+namespace {
+
+std::deque<CollectorInfo>& entries() {
+  static std::deque<CollectorInfo> all = [] {
+    std::deque<CollectorInfo> built_in;
 #define GCFUZZ_APPEND(folder) \
-  for (const CollectorInfo& info : folder##_collectors()) entries.push_back(info);
+  for (const CollectorInfo& info : folder##_collectors()) built_in.push_back(info);
     GCFUZZ_COLLECTOR_FOLDERS(GCFUZZ_APPEND)
 #undef GCFUZZ_APPEND
-    return entries;
+    return built_in;
   }();
   return all;
+}
+
+}  // namespace
+
+const std::deque<CollectorInfo>& registry() {
+  return entries();
 }
 
 const CollectorInfo* find_collector(std::string_view name) {
@@ -54,6 +62,14 @@ const CollectorInfo* find_collector(std::string_view name) {
     if (info.name == name) return &info;
   }
   return nullptr;
+}
+
+const CollectorInfo& add_to_registry(CollectorInfo info) {
+  if (find_collector(info.name) != nullptr) {
+    throw std::invalid_argument("a collector named " + std::string(info.name) +
+                                " is already registered");
+  }
+  return entries().emplace_back(std::move(info));
 }
 
 }  // namespace gcfuzz

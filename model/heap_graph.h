@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "model/vocabulary.h"
+#include "gcfuzz/vocabulary.hpp"
 
 namespace gcfuzz {
 

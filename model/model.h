@@ -16,10 +16,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "gcfuzz/vocabulary.hpp"
 #include "model/events.h"
 #include "model/heap_graph.h"
 #include "model/ops.h"
-#include "model/vocabulary.h"
 
 namespace gcfuzz {
 

@@ -14,7 +14,7 @@
 
 #include <boost/pfr.hpp>
 
-#include "model/vocabulary.h"
+#include "gcfuzz/vocabulary.hpp"
 
 namespace gcfuzz {
 

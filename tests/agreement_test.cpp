@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "collectors/registry.h"
 #include "harness/campaigns/campaign.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/report/report.h"

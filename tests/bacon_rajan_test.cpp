@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "collectors/bacon_rajan/bacon_rajan.h"
+#include "collectors/registry.h"
 #include "harness/engine/runner.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/report/report.h"

@@ -16,7 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/api.h"
+#include "collectors/registry.h"
+#include "gcfuzz/collector.hpp"
 #include "harness/engine/runner.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/report/report.h"

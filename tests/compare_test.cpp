@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "collectors/registry.h"
 #include "harness/campaigns/campaign.h"
 #include "harness/campaigns/compare.h"
 #include "harness/campaigns/selftest.h"

@@ -10,8 +10,9 @@
 #include <memory>
 #include <string>
 
-#include "collectors/api.h"
 #include "collectors/cpython/cpython.h"
+#include "collectors/registry.h"
+#include "gcfuzz/collector.hpp"
 #include "harness/engine/runner.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/trace/text.h"

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 #include "harness/engine/runner.h"
 #include "tests/printers.h"
 #include "tests/sanitizer.h"

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collectors/registry.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/report/report.h"
 #include "harness/trace/text.h"

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "collectors/heap_memory.h"
+#include "collectors/registry.h"
 #include "harness/campaigns/campaign.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/report/report.h"

@@ -10,10 +10,11 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/api.h"
+#include "collectors/registry.h"
+#include "gcfuzz/collector.hpp"
+#include "gcfuzz/vocabulary.hpp"
 #include "harness/trace/event_format.h"
 #include "model/events.h"
-#include "model/vocabulary.h"
 
 namespace gcfuzz {
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string_view>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 #include "harness/engine/runner.h"
 #include "tests/printers.h"
 #include "tests/sanitizer.h"

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 
 namespace gcfuzz::cpython {
 

@@ -7,10 +7,10 @@
 #include <functional>
 #include <vector>
 
-#include "collectors/api.h"
 #include "collectors/generational/nursery.h"
 #include "collectors/heap_memory.h"
 #include "collectors/tracing/tracing_heap.h"
+#include "gcfuzz/collector.hpp"
 
 namespace gcfuzz::generational {
 

@@ -10,9 +10,9 @@
 #include <span>
 #include <vector>
 
-#include "collectors/api.h"
 #include "collectors/heap_memory.h"
 #include "collectors/tracing/tracing_heap.h"
+#include "gcfuzz/collector.hpp"
 
 namespace gcfuzz::incremental {
 

@@ -8,9 +8,9 @@
 #include <functional>
 #include <vector>
 
-#include "collectors/api.h"
 #include "collectors/heap_memory.h"
 #include "collectors/tracing/tracing_heap.h"
+#include "gcfuzz/collector.hpp"
 
 namespace gcfuzz::mark_sweep {
 

@@ -11,8 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "collectors/api.h"
 #include "collectors/heap_memory.h"
+#include "gcfuzz/collector.hpp"
 
 namespace gcfuzz::refcounting {
 

@@ -8,8 +8,8 @@
 #include <functional>
 #include <vector>
 
-#include "collectors/api.h"
 #include "collectors/tracing/tracing_heap.h"
+#include "gcfuzz/collector.hpp"
 
 namespace gcfuzz::semispace {
 

@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 
 namespace gcfuzz::tracing {
 

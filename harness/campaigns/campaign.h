@@ -18,7 +18,7 @@
 
 #include <rapidcheck.h>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 #include "harness/engine/divergence.h"
 #include "harness/isolation/isolated_runner.h"
 #include "model/ops.h"

@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 #include "harness/trace/workloads.h"
 #include "model/ops.h"
 

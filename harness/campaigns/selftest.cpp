@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "collectors/registry.h"
 #include "harness/campaigns/campaign.h"
 #include "harness/engine/divergence.h"
 #include "harness/engine/selection.h"

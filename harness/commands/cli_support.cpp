@@ -4,7 +4,8 @@
 #include <algorithm>
 #include <iostream>
 
-#include "collectors/api.h"
+#include "collectors/registry.h"
+#include "gcfuzz/collector.hpp"
 #include "harness/engine/runner.h"
 #include "harness/engine/selection.h"
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
+#include "gcfuzz/vocabulary.hpp"
 #include "harness/trace/text.h"
 #include "model/model.h"
-#include "model/vocabulary.h"
 
 namespace gcfuzz {
 

@@ -7,7 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "collectors/api.h"
+#include "collectors/registry.h"
+#include "gcfuzz/collector.hpp"
 #include "harness/commands/cli_support.h"
 #include "harness/commands/commands.h"
 #include "harness/external/python_collector.h"

@@ -4,11 +4,13 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "harness/commands/commands.h"
 #include "harness/engine/external_collectors.h"
+#include "harness/engine/plugins.h"
 #include "harness/external/python_collector.h"
 
 namespace {
@@ -27,6 +29,15 @@ int main(int argc, char** argv) {
                "gcfuzz"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every verb");
+  app.set_version_flag("--version", "gcfuzz " GCFUZZ_VERSION " (plugin ABI " +
+                                        std::to_string(GCFUZZ_PLUGIN_ABI_VERSION) + ")");
+  // Options of the app may also follow the verb: `gcfuzz run --plugin my.so -c mine:java`.
+  app.fallthrough();
+  std::vector<std::string> plugins;
+  app.add_option("--plugin", plugins,
+                 "Load the collectors of this plugin, a shared object of the C ABI "
+                 "(include/gcfuzz/plugin.h); repeatable. GCFUZZ_PLUGINS=PATH[:PATH...] too")
+      ->option_text("PATH.so");
 
   ListOptions list;
   auto* list_cmd = app.add_subcommand("list", "Collectors: name, policy, capabilities, origin");
@@ -243,8 +254,17 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
+    return kExitBadInput;
+  }
+
+  try {
+    load_plugins(plugins);
+  } catch (const PluginError& e) {
+    std::cerr << "gcfuzz: " << e.what() << "\n";
     return kExitBadInput;
   }
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 #include "harness/engine/divergence.h"
 #include "model/model.h"
 

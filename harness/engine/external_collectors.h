@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 #include "harness/engine/runner.h"
 
 namespace gcfuzz {

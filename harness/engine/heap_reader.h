@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 #include "model/heap_graph.h"
 
 namespace gcfuzz {

@@ -11,7 +11,7 @@
 #include <span>
 #include <vector>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 #include "harness/engine/checker.h"
 #include "harness/engine/divergence.h"
 #include "model/model.h"

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "collectors/registry.h"
 #include "harness/engine/external_collectors.h"
 
 namespace gcfuzz {

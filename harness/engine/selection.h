@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 
 namespace gcfuzz {
 

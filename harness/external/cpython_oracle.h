@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "gcfuzz/vocabulary.hpp"
 #include "model/events.h"
 #include "model/ops.h"
-#include "model/vocabulary.h"
 
 namespace gcfuzz {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/api.h"
+#include "gcfuzz/collector.hpp"
 
 namespace gcfuzz {
 

@@ -5,7 +5,8 @@
 // every crash artifact is a valid trace that `gcfuzz replay` and `gcfuzz minimize` take as-is.
 //
 // GCFUZZ_COLLECTORS (read once, at start): comma-separated names or globs, as `-c`; mutants
-// may be named or matched. Default: every collector that is not a mutant.
+// may be named or matched. Default: the collectors of the plugins (one linked in, or
+// GCFUZZ_PLUGINS), or, without a plugin, every collector that is not a mutant.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -28,6 +29,8 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+#include "collectors/registry.h"
+#include "harness/engine/plugins.h"
 #include "harness/engine/selection.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/report/report.h"
@@ -147,10 +150,29 @@ void name_the_crashing_collector(const char* /*report*/) {
 
 using namespace gcfuzz;
 
+// A plugin linked into this program (a fuzz target built over it, docs/plugins.md) defines
+// the entry point; otherwise it stays null.
+extern "C" __attribute__((weak)) const gcfuzz_plugin_table* gcfuzz_plugin(void);
+
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   FuzzerState& s = state();
+  // Plugins: the one linked in, then GCFUZZ_PLUGINS. Without GCFUZZ_COLLECTORS, their
+  // collectors are the ones fuzzed.
+  const std::size_t built_in = registry().size();
+  try {
+    if (gcfuzz_plugin != nullptr) register_plugin_table(gcfuzz_plugin(), "linked in");
+    load_plugins({});
+  } catch (const PluginError& e) {
+    std::fprintf(stderr, "gcfuzz_trace_fuzzer: %s\n", e.what());
+    std::exit(2);
+  }
   const char* env = std::getenv("GCFUZZ_COLLECTORS");
-  const std::vector<std::string> patterns = split_patterns(env ? env : "");
+  std::vector<std::string> patterns = split_patterns(env ? env : "");
+  if (patterns.empty()) {
+    for (std::size_t i = built_in; i < registry().size(); ++i) {
+      if (!registry()[i].is_mutant()) patterns.emplace_back(registry()[i].name);
+    }
+  }
   const Selection selection =
       patterns.empty() ? select_collectors({}, false) : select_collectors(patterns, true);
   if (!selection.error.empty() || selection.collectors.empty()) {

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gcfuzz/vocabulary.hpp"
 #include "model/ops.h"
-#include "model/vocabulary.h"
 
 namespace gcfuzz {
 

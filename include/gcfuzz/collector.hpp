@@ -1,9 +1,12 @@
-// The collector plugin interface: what a collector declares, what it implements, what it
-// reports and what it lets the harness read.
+// The C++ collector interface: what a collector declares, what it implements, what it
+// reports and what it lets the harness read. gcfuzz's own collectors implement it, and so do
+// C++ plugins (gcfuzz/plugin.hpp turns such a collector into a plugin of the C ABI,
+// gcfuzz/plugin.h).
 //
-// A collector includes this header (and the toolkit beside it: heap_memory.h, tracing/) and
-// nothing else of gcfuzz. It never sees the reference model: the harness runs the model and
-// the collector in lockstep and compares what each reports.
+// A collector includes this header and nothing else of gcfuzz (the collectors in gcfuzz's
+// tree also use the toolkit in collectors/: heap_memory.h, tracing/). It never sees the
+// reference model: the harness runs the model and the collector in lockstep and compares
+// what each reports.
 //
 // Who calls what, and how often:
 // - The harness constructs one collector per trace (`CollectorInfo::make`), giving it the
@@ -22,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/vocabulary.h"
+#include "gcfuzz/vocabulary.hpp"
 
 namespace gcfuzz {
 
@@ -150,7 +153,7 @@ struct CollectorInfo {
   std::string_view summary;  // one line: the algorithm, or the bug a mutant plants
   Capabilities capabilities;
   std::string_view mutant_of;  // empty for a real collector
-  std::unique_ptr<Collector> (*make)(Observer& observer);
+  std::function<std::unique_ptr<Collector>(Observer& observer)> make;
   std::string_view origin = "gcfuzz";  // whose implementation: gcfuzz's own, a real library...
   // One-time set-up of a runtime the collector embeds (an interpreter, a GC library), or
   // null. The harness calls it before it forks children to run traces, so that they
@@ -159,10 +162,6 @@ struct CollectorInfo {
 
   bool is_mutant() const { return !mutant_of.empty(); }
 };
-
-// Every collector and mutant, in registry order (collectors/registry.cpp).
-std::span<const CollectorInfo> registry();
-const CollectorInfo* find_collector(std::string_view name);
 
 // ---- Inline definitions ----
 

@@ -1,7 +1,7 @@
 // The words shared by the trace language, the reference model and the collector API.
 //
-// This header is the only part of model/ that collectors may include: it names things
-// (object ids, finalizer kinds, policies, root lists) and holds no behaviour.
+// It names things (object ids, finalizer kinds, policies, root lists) and holds no
+// behaviour; collectors may include it, and nothing else of the model.
 #pragma once
 
 #include <array>
