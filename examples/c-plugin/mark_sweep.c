@@ -416,15 +416,13 @@ static const gcfuzz_collector_ops ops = {
     .refcount = NULL, /* no reference counts */
 };
 
-static const gcfuzz_capabilities capabilities = {
-    .policy = GCFUZZ_POLICY_JAVA,
-    .precision = GCFUZZ_PRECISION_EXACT,
-    .collects_cycles = 1,
-    .generational = 0,
-    .moving = 0,
-    .incremental = 0,
-    .refcounts = 0,
-};
+/* Java finalization, exact, collects cycles, no generations (a macro: C wants constant
+ * initializers). */
+#define CAPABILITIES                                                                         \
+  {                                                                                          \
+    .policy = GCFUZZ_POLICY_JAVA, .precision = GCFUZZ_PRECISION_EXACT, .collects_cycles = 1, \
+    .generational = 0, .moving = 0, .incremental = 0, .refcounts = 0                         \
+  }
 
 static const enum bug no_bug = NO_BUG, revived_not_root = REVIVED_NOT_ROOT,
                       frees_what_finalizers_reach = FREES_WHAT_FINALIZERS_REACH;
@@ -433,19 +431,19 @@ static const gcfuzz_collector_entry collectors[] = {
     {.name = "c-mark-sweep:java",
      .summary = "precise mark-sweep in plain C, Java finalization (an example plugin)",
      .origin = "examples/c-plugin",
-     .capabilities = capabilities,
+     .capabilities = CAPABILITIES,
      .ops = &ops,
      .data = &no_bug},
     {.name = "c-mark-sweep:java~revived-not-root",
      .summary = "marking does not start from `revived`: a resurrected object is freed",
      .mutant_of = "c-mark-sweep:java",
-     .capabilities = capabilities,
+     .capabilities = CAPABILITIES,
      .ops = &ops,
      .data = &revived_not_root},
     {.name = "c-mark-sweep:java~frees-what-finalizers-reach",
      .summary = "keeps finalizable trash but frees what it reaches",
      .mutant_of = "c-mark-sweep:java",
-     .capabilities = capabilities,
+     .capabilities = CAPABILITIES,
      .ops = &ops,
      .data = &frees_what_finalizers_reach},
 };
