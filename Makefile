@@ -12,7 +12,7 @@ FUZZ_JOBS ?= $(JOBS)
 # Collectors to fuzz (names or globs, comma-separated; mutants may be named).
 COLLECTORS ?= $(GCFUZZ_COLLECTORS)
 
-.PHONY: all deps configure build test check fuzz bench install clean
+.PHONY: all deps configure build test check fuzz bench install deb clean
 
 all: build
 
@@ -43,6 +43,11 @@ check: build
 PREFIX ?= /usr/local
 install: build
 	@cmake --install build --prefix $(PREFIX)
+
+# The same as a Debian package, build/packages/gcfuzz_<version>_<arch>.deb (cpack).
+deb: build
+	@cd build && cpack -G DEB > packages.log 2>&1 || { cat packages.log; exit 1; }
+	@ls build/packages/*.deb
 
 # Coverage-guided differential fuzzing (libFuzzer) of every collector, FUZZ_TIME seconds;
 # crashes are minimized and printed with their replay command (scripts/fuzz.sh). Without
