@@ -10,51 +10,14 @@
 #include "harness/trace/text.h"
 #include "tests/printers.h"
 #include "tests/sanitizer.h"
+#include "tests/scratch.h"
 
 namespace gcfuzz {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("gcfuzz-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path write(const std::string& name, const std::string& text) {
-    const fs::path p = dir_ / name;
-    std::ofstream(p) << text;
-    return p;
-  }
-  // `environment`: assignments to run the command with, such as `PATH=/nowhere`.
-  Outcome gcfuzz(const std::string& args, const std::string& environment = "") {
-    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    const std::string command = (environment.empty() ? "" : environment + " ") +
-                                std::string(GCFUZZ_BINARY) + " " + args + " >" + out.string() +
-                                " 2>" + err.string();
-    const int raw = std::system(command.c_str());
-    return Outcome{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
-  }
-  fs::path dir_;
-};
+class Cli : public ScratchTest {};
 
 const std::string kLeakTest =
     "alloc a 1 fin=log\nalloc b 1 fin=log\nlink a 0 b\nlink b 0 a\ndrop a\ndrop b\ncollect\n";
@@ -62,7 +25,7 @@ const std::string kLeakTest =
 TEST_F(Cli, MalformedTraceIsFileLineColumnAndExitTwo) {
   const fs::path bad = write("bad.gct", "alloc a 1\nlink a zero b\n");
   for (const std::string verb : {"replay", "model", "show", "show --python", "show --dot"}) {
-    const Outcome r = gcfuzz(verb + " " + bad.string());
+    const CommandOutcome r = gcfuzz(verb + " " + bad.string());
     EXPECT_EQ(r.status, 2) << verb;
     EXPECT_EQ(r.err, bad.string() + ":2:8: expected a slot index (0..15), got 'zero'\n") << verb;
     EXPECT_EQ(r.out, "") << verb;
@@ -73,7 +36,7 @@ TEST_F(Cli, BadUsageIsExitTwo) {
   EXPECT_EQ(gcfuzz("").status, 2);
   EXPECT_EQ(gcfuzz("frobnicate").status, 2);
   EXPECT_EQ(gcfuzz("run --traces many").status, 2);
-  const Outcome unknown =
+  const CommandOutcome unknown =
       gcfuzz("replay -c nosuch:collector " + write("t.gct", kLeakTest).string());
   EXPECT_EQ(unknown.status, 2);
   EXPECT_NE(unknown.err.find("no collector matches 'nosuch:collector'"), std::string::npos);
@@ -83,27 +46,27 @@ TEST_F(Cli, BadUsageIsExitTwo) {
 }
 
 TEST_F(Cli, ListShowsTheCollectorsAndHidesMutants) {
-  const Outcome r = gcfuzz("list");
+  const CommandOutcome r = gcfuzz("list");
   EXPECT_EQ(r.status, 0);
   for (const char* name : {"refcount:pep442", "trial-deletion:pep442",
                            "trial-deletion:pep442-whole", "trial-deletion:legacy"}) {
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
   }
   EXPECT_EQ(r.out.find("~"), std::string::npos);
-  const Outcome all = gcfuzz("list --mutants");
+  const CommandOutcome all = gcfuzz("list --mutants");
   EXPECT_NE(all.out.find("refcount:pep442~finalize-twice"), std::string::npos);
 }
 
 TEST_F(Cli, ModelShowsTheLeakTestPairUnderEachPolicy) {
   const fs::path pair = write("pair.gct", kLeakTest);
-  const Outcome legacy = gcfuzz("model --policy legacy --json " + pair.string());
+  const CommandOutcome legacy = gcfuzz("model --policy legacy --json " + pair.string());
   EXPECT_EQ(legacy.status, 0);
   EXPECT_NE(
       legacy.out.find(R"({"op": 6, "text": "collect", "freed": [], "finalized": [], )"
                       R"("garbage": [0, 1], "cleared": [], "callbacks": [], "collected": 2})"),
       std::string::npos)
       << legacy.out;
-  const Outcome pep442 = gcfuzz("model --policy pep442 --json " + pair.string());
+  const CommandOutcome pep442 = gcfuzz("model --policy pep442 --json " + pair.string());
   EXPECT_NE(pep442.out.find(R"({"op": 6, "text": "collect", "freed": [0, 1], "finalized": [0, 1], )"
                             R"("garbage": [], "cleared": [], "callbacks": [], "collected": 2})"),
             std::string::npos)
@@ -118,7 +81,7 @@ TEST_F(Cli, FailedExpectationIsExitOne) {
   EXPECT_EQ(gcfuzz("model --policy pep442 " + t.string()).status, 0);
   EXPECT_EQ(gcfuzz("replay " + t.string()).status, 0);
   const fs::path wrong = write("w.gct", kLeakTest + "expect freed @0 when legacy\n");
-  const Outcome r = gcfuzz("model --policy legacy " + wrong.string());
+  const CommandOutcome r = gcfuzz("model --policy legacy " + wrong.string());
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find(wrong.string() + ":8: expectation failed under legacy: @0 is not freed"),
             std::string::npos)
@@ -129,7 +92,7 @@ TEST_F(Cli, FailedExpectationIsExitOne) {
 TEST_F(Cli, ReplayOfAMutantIsExitOneWithTheDivergence) {
   const fs::path t = write("r.gct", "alloc a 1 fin=resurrect\ndrop a\nclear revived\n");
   EXPECT_EQ(gcfuzz("replay -c refcount:pep442 " + t.string()).status, 0);
-  const Outcome r = gcfuzz("replay -c refcount:pep442~finalize-twice " + t.string());
+  const CommandOutcome r = gcfuzz("replay -c refcount:pep442~finalize-twice " + t.string());
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("refcount:pep442~finalize-twice: finalizer divergence at op 2 (" +
                        t.string() + ":3): clear revived"),
@@ -139,7 +102,7 @@ TEST_F(Cli, ReplayOfAMutantIsExitOneWithTheDivergence) {
 }
 
 TEST_F(Cli, ReplayJsonHasOneObjectPerOpAndCollector) {
-  const Outcome r =
+  const CommandOutcome r =
       gcfuzz("replay --json -c trial-deletion:legacy " + write("j.gct", kLeakTest).string());
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find(R"("garbage":[0,1])"), std::string::npos) << r.out;
@@ -148,7 +111,7 @@ TEST_F(Cli, ReplayJsonHasOneObjectPerOpAndCollector) {
 
 TEST_F(Cli, RunSavesShrunkFailuresAtomicallyUnderTheirHash) {
   const fs::path saved = dir_ / "saved";
-  const Outcome r = gcfuzz(
+  const CommandOutcome r = gcfuzz(
       "run --quiet --seed 1 --traces 2000 -c 'refcount:pep442~finalize-twice' "
       "--save " +
       saved.string());
@@ -168,7 +131,7 @@ TEST_F(Cli, RunSavesShrunkFailuresAtomicallyUnderTheirHash) {
 }
 
 TEST_F(Cli, RunOverTheRealCollectorsAgrees) {
-  const Outcome r = gcfuzz("run --quiet --seed 5 --traces 300");
+  const CommandOutcome r = gcfuzz("run --quiet --seed 5 --traces 300");
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("SUMMARY: gcfuzz run: 300 traces"), std::string::npos) << r.out;
 }
@@ -176,15 +139,15 @@ TEST_F(Cli, RunOverTheRealCollectorsAgrees) {
 TEST_F(Cli, ShowPrintsCanonicalTextDotAndPython) {
   const fs::path t = write("s.gct", "# a comment\nalloc  a 1 fin=none\n" + kLeakTest);
   EXPECT_EQ(gcfuzz("show " + t.string()).out, "# a comment\nalloc a 1\n" + kLeakTest);
-  const Outcome dot = gcfuzz("show --dot --policy legacy " + t.string());
+  const CommandOutcome dot = gcfuzz("show --dot --policy legacy " + t.string());
   EXPECT_EQ(dot.status, 0);
   EXPECT_EQ(dot.out.rfind("digraph heap {", 0), 0u);
   EXPECT_NE(dot.out.find("garbage -> o1"), std::string::npos);
-  const Outcome out_of_range = gcfuzz("show --dot --at 99 " + t.string());
+  const CommandOutcome out_of_range = gcfuzz("show --dot --at 99 " + t.string());
   EXPECT_EQ(out_of_range.status, 2);
   EXPECT_EQ(out_of_range.out, "");
   EXPECT_EQ(out_of_range.err, "gcfuzz: --at 99: the trace has 8 ops (0..7)\n");
-  const Outcome py = gcfuzz("show --python " + t.string());
+  const CommandOutcome py = gcfuzz("show --python " + t.string());
   EXPECT_NE(py.out.find("import gc"), std::string::npos);
   EXPECT_NE(py.out.find("run(7, 'collect', op_collect, False)"), std::string::npos);
 }
@@ -209,7 +172,7 @@ const std::string kSkipLastSlot =
 
 TEST_F(Cli, ShowDotDrawsTheFirstDivergenceWithTheObjectInRed) {
   const fs::path t = write("skip.gct", kSkipLastSlot);
-  const Outcome r = gcfuzz("show --dot -c 'mark-sweep:java~skip-last-slot' " + t.string());
+  const CommandOutcome r = gcfuzz("show --dot -c 'mark-sweep:java~skip-last-slot' " + t.string());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out.rfind("digraph heap {", 0), 0u);
   // By default, the heap after the diverging op (not after the last).
@@ -229,7 +192,7 @@ TEST_F(Cli, ShowDotDrawsTheFirstDivergenceWithTheObjectInRed) {
   EXPECT_NE(r.out.find("o1 -> o0 [label=\"[0]\"]"), std::string::npos) << r.out;
 
   // --at draws another op, and says where the divergence was.
-  const Outcome later =
+  const CommandOutcome later =
       gcfuzz("show --dot --at 6 -c 'mark-sweep:java~skip-last-slot' " + t.string());
   EXPECT_EQ(later.status, 0);
   EXPECT_NE(later.out.find("the heap after op 6: collect"), std::string::npos) << later.out;
@@ -246,7 +209,7 @@ TEST_F(Cli, ShowDotDrawsTheFirstDivergenceWithTheObjectInRed) {
 
 TEST_F(Cli, ShowDotOfACorpusTraceWithoutDivergenceRenders) {
   const fs::path pair = fs::path(GCFUZZ_SOURCE_DIR) / "corpus/seeds/leaktest_pair.gct";
-  const Outcome r = gcfuzz("show --dot --policy legacy " + pair.string());
+  const CommandOutcome r = gcfuzz("show --dot --policy legacy " + pair.string());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("no divergence on 1 collector; the heap after the last op"),
             std::string::npos)
@@ -267,7 +230,8 @@ TEST_F(Cli, ShowSurvivesACrashingCollector) {
   // generational:java~unscanned-promotions reads a poisoned nursery object at op 2; under
   // AddressSanitizer that ends its child process, not `show`.
   const fs::path t = write("crash.gct", "alloc a 1 fin=alloc\nlink a 0 a\ncollect young\n");
-  const Outcome r = gcfuzz("show --dot -c 'generational:java~unscanned-promotions' " + t.string());
+  const CommandOutcome r =
+      gcfuzz("show --dot -c 'generational:java~unscanned-promotions' " + t.string());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out.rfind("digraph heap {", 0), 0u);
   if (kAddressSanitizer) {
@@ -283,21 +247,21 @@ TEST_F(Cli, ShowRendersSvgAndPngThroughGraphviz) {
   const fs::path t = write("skip.gct", kSkipLastSlot);
   const fs::path svg = dir_ / "out" / "heap.svg", png = dir_ / "heap.png";
   if (graphviz_installed()) {
-    const Outcome r = gcfuzz("show -c 'mark-sweep:java~skip-last-slot' --svg " + svg.string() +
-                             " --png " + png.string() + " " + t.string());
+    const CommandOutcome r = gcfuzz("show -c 'mark-sweep:java~skip-last-slot' --svg " +
+                                    svg.string() + " --png " + png.string() + " " + t.string());
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, "");  // no --dot: only the files
-    const std::string image = slurp(svg);
+    const std::string image = read_file(svg);
     EXPECT_TRUE(image.rfind("<?xml", 0) == 0 || image.rfind("<svg", 0) == 0) << image.substr(0, 80);
     EXPECT_NE(image.find("freed by the collector;"), std::string::npos);
-    EXPECT_EQ(slurp(png).rfind("\x89PNG", 0), 0u);
+    EXPECT_EQ(read_file(png).rfind("\x89PNG", 0), 0u);
     for (const auto& e : fs::directory_iterator(dir_ / "out")) {
       EXPECT_EQ(e.path(), svg) << "a temporary file was left behind";
     }
   }
   // Without Graphviz on PATH: a clear error, exit 2, nothing written.
   const fs::path none = dir_ / "none.svg";
-  const Outcome missing =
+  const CommandOutcome missing =
       gcfuzz("show --svg " + none.string() + " " + t.string(), "PATH=" + (dir_ / "empty").string());
   EXPECT_EQ(missing.status, 2);
   EXPECT_EQ(missing.err, "gcfuzz: Graphviz `dot` not found; install graphviz or use --dot\n");

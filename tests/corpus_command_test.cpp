@@ -11,34 +11,21 @@
 #include "harness/isolation/isolated_runner.h"
 #include "harness/trace/text.h"
 #include "tests/printers.h"
+#include "tests/scratch.h"
 
 namespace gcfuzz {
 namespace {
 
 namespace fs = std::filesystem;
 
-class CorpusCommand : public ::testing::Test {
+class CorpusCommand : public ScratchTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("gcfuzz-corpus-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path write(const fs::path& rel, const std::string& text) {
-    fs::create_directories((dir_ / rel).parent_path());
-    std::ofstream(dir_ / rel) << text;
-    return dir_ / rel;
-  }
   static std::vector<fs::path> files_in(const fs::path& d) {
     std::vector<fs::path> out;
     if (!fs::exists(d)) return out;
     for (const auto& e : fs::directory_iterator(d)) out.push_back(e.path());
     return out;
   }
-  fs::path dir_;
 };
 
 TEST_F(CorpusCommand, MergeAddsEachNewTraceOnceAndSkipsWhatTheCorpusHas) {

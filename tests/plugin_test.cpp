@@ -11,63 +11,28 @@
 #include <sstream>
 #include <string>
 
-#include "tests/sanitizer.h"
+#include "tests/scratch.h"
 
 namespace gcfuzz {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string plugin(const std::string& name) {
   return (fs::path(GCFUZZ_TEST_PLUGIN_DIR) / (name + ".so")).string();
 }
 
-class Plugins : public ::testing::Test {
+class Plugins : public ScratchTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("gcfuzz-plugin-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path write(const std::string& name, const std::string& text) {
-    const fs::path p = dir_ / name;
-    std::ofstream(p) << text;
-    return p;
-  }
-  Outcome gcfuzz(const std::string& args, const std::string& environment = "") {
-    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    const std::string command = (environment.empty() ? "" : environment + " ") +
-                                std::string(GCFUZZ_BINARY) + " " + args + " >" + out.string() +
-                                " 2>" + err.string();
-    const int raw = std::system(command.c_str());
-    return Outcome{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
-  }
   // A plugin that cannot be used: `run` stops with exit 2 and exactly one line, which begins
   // with `expected`, before any trace runs (nothing on stdout).
   void expect_refused(const std::string& path, const std::string& expected) {
-    const Outcome r = gcfuzz("--plugin " + path + " run --traces 10");
+    const CommandOutcome r = gcfuzz("--plugin " + path + " run --traces 10");
     EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(r.err.rfind(expected, 0), 0u) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-  fs::path dir_;
 };
 
 // ---- Bad input: each refused with one line and exit code 2 ----
@@ -101,7 +66,7 @@ TEST_F(Plugins, ANameGcfuzzAlreadyHasIsRefused) {
   // The same plugin twice, under two paths, offers its names twice.
   const fs::path copy = dir_ / "again.so";
   fs::copy_file(plugin("broken_plugin_0"), copy);
-  const Outcome twice =
+  const CommandOutcome twice =
       gcfuzz("--plugin " + plugin("broken_plugin_0") + " --plugin " + copy.string() + " list");
   EXPECT_EQ(twice.status, 2);
   EXPECT_NE(twice.err.find("duplicate name: a collector named broken:java is already registered"),
@@ -122,11 +87,11 @@ TEST_F(Plugins, ANullFunctionWhereOneIsRequiredIsRefused) {
 }
 
 TEST_F(Plugins, TheEnvironmentVariableLoadsPluginsAndIsCheckedAlike) {
-  const Outcome bad = gcfuzz("list", "GCFUZZ_PLUGINS=" + plugin("broken_plugin_2"));
+  const CommandOutcome bad = gcfuzz("list", "GCFUZZ_PLUGINS=" + plugin("broken_plugin_2"));
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("ABI version mismatch"), std::string::npos) << bad.err;
-  const Outcome good = gcfuzz("list --mutants", "GCFUZZ_PLUGINS=" + plugin("c_mark_sweep") + ":" +
-                                                    plugin("broken_plugin_0"));
+  const CommandOutcome good = gcfuzz("list --mutants", "GCFUZZ_PLUGINS=" + plugin("c_mark_sweep") +
+                                                           ":" + plugin("broken_plugin_0"));
   EXPECT_EQ(good.status, 0) << good.err;
   EXPECT_NE(good.out.find("c-mark-sweep:java"), std::string::npos) << good.out;
   EXPECT_NE(good.out.find("broken:java"), std::string::npos) << good.out;
@@ -135,7 +100,7 @@ TEST_F(Plugins, TheEnvironmentVariableLoadsPluginsAndIsCheckedAlike) {
 // ---- A good plugin, through every verb ----
 
 TEST_F(Plugins, ListShowsAPluginsCollectorsWithTheirOrigin) {
-  const Outcome r = gcfuzz("--plugin " + plugin("c_mark_sweep") + " list --mutants");
+  const CommandOutcome r = gcfuzz("--plugin " + plugin("c_mark_sweep") + " list --mutants");
   ASSERT_EQ(r.status, 0) << r.err;
   for (const char* name : {"c-mark-sweep:java ", "c-mark-sweep:java~revived-not-root",
                            "c-mark-sweep:java~frees-what-finalizers-reach"}) {
@@ -148,18 +113,18 @@ TEST_F(Plugins, ListShowsAPluginsCollectorsWithTheirOrigin) {
 
 TEST_F(Plugins, ACPluginAgreesWithItsModelOnRandomTracesAndTheCorpus) {
   const std::string p = "--plugin " + plugin("c_mark_sweep");
-  const Outcome run = gcfuzz(p + " run -c c-mark-sweep:java --traces 500 --quiet");
+  const CommandOutcome run = gcfuzz(p + " run -c c-mark-sweep:java --traces 500 --quiet");
   EXPECT_EQ(run.status, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("SUMMARY: gcfuzz run: 500 traces"), std::string::npos) << run.out;
-  const Outcome replay =
+  const CommandOutcome replay =
       gcfuzz(p + " replay -c c-mark-sweep:java " + std::string(GCFUZZ_SOURCE_DIR) + "/corpus");
   EXPECT_EQ(replay.status, 0) << replay.out << replay.err;
   EXPECT_NE(replay.out.find("all agree"), std::string::npos) << replay.out;
 }
 
 TEST_F(Plugins, SelftestCatchesEveryMutantOfACPlugin) {
-  const Outcome r = gcfuzz("--plugin " + plugin("c_mark_sweep") +
-                           " selftest -c 'c-mark-sweep:*' --suite " + dir_.string());
+  const CommandOutcome r = gcfuzz("--plugin " + plugin("c_mark_sweep") +
+                                  " selftest -c 'c-mark-sweep:*' --suite " + dir_.string());
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("SUMMARY: gcfuzz selftest: 2/2 mutants caught"), std::string::npos) << r.out;
 }
@@ -172,27 +137,27 @@ TEST_F(Plugins, APluginMutantIsMinimizedShownAndReplayedLikeABuiltInOne) {
   const std::string p = "--plugin " + plugin("c_mark_sweep");
   const fs::path trace = write("t.gct", "alloc x 2\n" + kResurrection + "alloc y 0\n");
   const std::string mutant = "c-mark-sweep:java~revived-not-root";
-  const Outcome replay = gcfuzz(p + " replay -c " + mutant + " " + trace.string());
+  const CommandOutcome replay = gcfuzz(p + " replay -c " + mutant + " " + trace.string());
   EXPECT_EQ(replay.status, 1) << replay.out << replay.err;
   EXPECT_NE(replay.out.find("safety divergence at op 7"), std::string::npos) << replay.out;
   const fs::path out = dir_ / "min.gct";
-  const Outcome minimized =
+  const CommandOutcome minimized =
       gcfuzz(p + " minimize -c " + mutant + " " + trace.string() + " -o " + out.string());
   EXPECT_EQ(minimized.status, 1) << minimized.err;
-  EXPECT_NE(slurp(out).find("fin=resurrect"), std::string::npos) << slurp(out);
-  EXPECT_EQ(slurp(out).find("alloc x"), std::string::npos) << slurp(out);
-  const Outcome shown = gcfuzz(p + " show --dot -c " + mutant + " " + trace.string());
+  EXPECT_NE(read_file(out).find("fin=resurrect"), std::string::npos) << read_file(out);
+  EXPECT_EQ(read_file(out).find("alloc x"), std::string::npos) << read_file(out);
+  const CommandOutcome shown = gcfuzz(p + " show --dot -c " + mutant + " " + trace.string());
   EXPECT_EQ(shown.status, 0) << shown.err;
   EXPECT_NE(shown.out.find("digraph"), std::string::npos);
   EXPECT_NE(shown.out.find("red"), std::string::npos) << shown.out;
-  const Outcome model = gcfuzz(p + " model -c c-mark-sweep:java " + trace.string());
+  const CommandOutcome model = gcfuzz(p + " model -c c-mark-sweep:java " + trace.string());
   EXPECT_EQ(model.status, 0) << model.err;
 }
 
 TEST_F(Plugins, CompareSetsAPluginBesideABuiltInCollector) {
-  const Outcome r = gcfuzz("--plugin " + plugin("c_mark_sweep") +
-                           " compare -c c-mark-sweep:java -c mark-sweep:java -w random -w "
-                           "graph-1k --traces 50 --format csv --quiet");
+  const CommandOutcome r = gcfuzz("--plugin " + plugin("c_mark_sweep") +
+                                  " compare -c c-mark-sweep:java -c mark-sweep:java -w random -w "
+                                  "graph-1k --traces 50 --format csv --quiet");
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("c-mark-sweep:java"), std::string::npos) << r.out;
 }
@@ -201,10 +166,10 @@ TEST_F(Plugins, CompareSetsAPluginBesideABuiltInCollector) {
 
 TEST_F(Plugins, ACppCollectorExportedThroughTheCLayerKeepsItsChecksAndItsMutants) {
   const std::string p = "--plugin " + plugin("cpp_mark_sweep");
-  const Outcome run = gcfuzz(p + " run -c 'plugin-mark-sweep:*' --traces 300 --quiet");
+  const CommandOutcome run = gcfuzz(p + " run -c 'plugin-mark-sweep:*' --traces 300 --quiet");
   EXPECT_EQ(run.status, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("plugin-mark-sweep:boehm"), std::string::npos) << run.out;
-  const Outcome selftest =
+  const CommandOutcome selftest =
       gcfuzz(p + " selftest -c 'plugin-mark-sweep:java~*' --suite " + dir_.string());
   EXPECT_EQ(selftest.status, 0) << selftest.out << selftest.err;
   EXPECT_NE(selftest.out.find("3/3 mutants caught"), std::string::npos) << selftest.out;
@@ -214,8 +179,9 @@ TEST_F(Plugins, ACppCollectorExportedThroughTheCLayerKeepsItsChecksAndItsMutants
 
 TEST_F(Plugins, APluginThatCrashesIsADivergenceAndTheOthersGoOn) {
   const fs::path trace = write("t.gct", kResurrection);
-  const Outcome r = gcfuzz("--plugin " + plugin("broken_plugin_6") +
-                           " replay -c broken-crash:java -c mark-sweep:java " + trace.string());
+  const CommandOutcome r =
+      gcfuzz("--plugin " + plugin("broken_plugin_6") +
+             " replay -c broken-crash:java -c mark-sweep:java " + trace.string());
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("broken-crash:java: crash divergence at op 5"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("mark-sweep:java:"), std::string::npos) << r.out;  // it agreed
@@ -224,7 +190,7 @@ TEST_F(Plugins, APluginThatCrashesIsADivergenceAndTheOthersGoOn) {
 
 TEST_F(Plugins, APluginThatHangsIsATimeoutAndTheOthersGoOn) {
   const fs::path trace = write("t.gct", kResurrection);
-  const Outcome r =
+  const CommandOutcome r =
       gcfuzz("--plugin " + plugin("broken_plugin_7") +
              " replay --timeout 2 -c broken-hang:java -c mark-sweep:java " + trace.string());
   EXPECT_EQ(r.status, 1) << r.out << r.err;
