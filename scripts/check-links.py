@@ -298,10 +298,11 @@ def main(argv):
     if not os.path.isdir(root):
         print(f"check-links: {root}: not a folder", file=sys.stderr)
         return 2
-    problems = Checker(root).run()
+    checker = Checker(root)
+    problems = checker.run()
     for problem in problems:
         print(problem)
-    checked = len(list(Checker(root).files()))
+    checked = len(list(checker.files()))
     if problems:
         print(f"SUMMARY: check-links: {len(problems)} broken link(s) or citation(s) "
               f"in {checked} files")
