@@ -5,7 +5,7 @@
 #include "harness/engine/external_collectors.h"
 #include "harness/engine/selection.h"
 #include "harness/external/cpython_oracle.h"
-#include "harness/external/python_collector.h"
+#include "harness/external/exec_collectors.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/trace/text.h"
 #include "tests/printers.h"
@@ -18,7 +18,7 @@ const Isolation kIsolation{};
 const CollectorInfo* python_for(int major, int minor) {
   const std::optional<Interpreter> found = find_interpreter(major, minor);
   if (!found) return nullptr;
-  set_external_resolver(python_collector);
+  set_external_resolver(resolve_out_of_process);
   const Selection s = select_collectors({"python:" + found->path.string()});
   EXPECT_TRUE(s.error.empty()) << s.error;
   return s.collectors.empty() ? nullptr : s.collectors.front();
@@ -35,7 +35,7 @@ TEST(PythonCollector, TheSeedLeakLandsInGarbageUnderPython2) {
   if (!python) GTEST_SKIP() << "no CPython 2.7 in " << interpreter_search_places();
   EXPECT_EQ(python->capabilities.policy, Policy::legacy);
   const Trace trace = load("corpus/seeds/leaktest_pair.gct");
-  const LaneResult r = run_lane(trace, *python, kIsolation);
+  const LaneResult r = run_lane(trace, *python, kIsolation, LaneOptions{.record_events = true});
   ASSERT_FALSE(r.divergence) << r.divergence->detail;
   EXPECT_GT(r.expectations_checked, 0u);
   std::vector<ObjectId> garbage;
@@ -56,18 +56,21 @@ TEST(PythonCollector, AWrongExpectationIsCaught) {
   EXPECT_EQ(r.divergence->op_index, 4u);
 }
 
-TEST(PythonCollector, ANonPythonIsACrashNotAnAbort) {
-  set_external_resolver(python_collector);
+TEST(PythonCollector, ANonPythonIsABadSelectionNotAnAbort) {
+  set_external_resolver(resolve_out_of_process);
   const Selection s = select_collectors({"python:/bin/true"});
-  ASSERT_EQ(s.collectors.size(), 1u);
-  const LaneResult r =
-      run_lane(load("corpus/seeds/leaktest_pair.gct"), *s.collectors.front(), kIsolation);
-  ASSERT_TRUE(r.divergence);
-  EXPECT_EQ(r.divergence->check, Check::crash);
+  EXPECT_TRUE(s.collectors.empty());
+  EXPECT_EQ(s.error,
+            "python:/bin/true (CPython adapter): the adapter closed its output; it exited with "
+            "status 0");
+  const Selection missing = select_collectors({"python:/no/such/python"});
+  EXPECT_EQ(missing.error,
+            "python:/no/such/python (CPython adapter): cannot run /no/such/python: No such file "
+            "or directory");
 }
 
 TEST(PythonCollector, NotSelectedByDefault) {
-  set_external_resolver(python_collector);
+  set_external_resolver(resolve_out_of_process);
   for (const CollectorInfo* c : select_collectors({}).collectors) {
     EXPECT_FALSE(std::string_view(c->name).starts_with("python:")) << c->name;
   }

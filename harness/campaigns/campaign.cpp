@@ -24,6 +24,7 @@ double seconds_since(Clock::time_point start) {
 // Worker protocol, one line per message:
 //   C <trace> <collector>   about to run that collector on that trace
 //   R <trace> <collector> <objects> <collections> <held at end>   what it retained
+//   U <trace> <collector> <why>   the collector cannot express an op of the trace
 //   T <trace> <ops>         the trace passed every active collector
 //   X <trace> <collector> <divergence json>   a divergence; the worker stops
 struct WorkerPlan {
@@ -47,6 +48,9 @@ void work(const WorkerPlan& plan, const std::function<void(std::string_view)>& s
       if (r.divergence) {
         send(fmt::format("X {} {} {}", t, plan.positions[i], nlohmann::json(*r.divergence).dump()));
         return;
+      }
+      if (!r.unsupported.empty()) {
+        send(fmt::format("U {} {} {}", t, plan.positions[i], r.unsupported));
       }
       if (r.retention.any()) {
         send(fmt::format("R {} {} {} {} {}", t, plan.positions[i], r.retention.objects,
@@ -137,6 +141,7 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
     std::optional<Divergence> found;
     // Retention counts once its trace passed every collector (else the trace runs again).
     std::vector<std::pair<std::size_t, Retention>> retained;
+    std::vector<std::pair<std::size_t, std::string>> early;  // likewise, traces ended early
     auto on_line = [&](std::string_view line) {
       const char kind = line.front();
       line.remove_prefix(1);
@@ -148,6 +153,9 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
         r.collections = number(line);
         r.held_at_end = number(line);
         retained.emplace_back(pos, r);
+      } else if (kind == 'U') {
+        const std::size_t pos = number(line);
+        early.emplace_back(pos, std::string(line.substr(line.empty() ? 0 : 1)));
       } else if (kind == 'T') {
         const std::size_t ops = number(line);
         for (std::size_t pos : plan.positions) {
@@ -156,6 +164,11 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
         }
         for (const auto& [pos, r] : retained) result.tallies[pos].retention += r;
         retained.clear();
+        for (const auto& [pos, why] : early) {
+          CollectorTally& tally = result.tallies[pos];
+          if (tally.ended_early++ == 0) tally.first_unsupported = why;
+        }
+        early.clear();
         ++progress.traces;
         progress.ops += ops;
         next = trace + 1;

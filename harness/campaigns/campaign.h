@@ -59,6 +59,10 @@ struct CollectorTally {
   std::size_t ops = 0;
   Retention retention;             // over the traces counted (conservative collectors)
   std::optional<Finding> finding;  // the campaign stops running a collector once caught
+  // Traces that ended early for it, at an op it cannot express (an out-of-process collector's
+  // `unsupported` reply), and the first reason it gave.
+  std::size_t ended_early = 0;
+  std::string first_unsupported;
 };
 
 struct CampaignResult {

@@ -347,7 +347,7 @@ int compare_command(const CompareCommandOptions& options) {
   const auto collectors = collectors_or_report(options.collectors);
   if (!collectors) return kExitBadInput;
   for (const CollectorInfo* c : *collectors) {
-    if (external_run(*c) != nullptr) {
+    if (runs_out_of_process(*c)) {
       std::cerr << fmt::format(
           "gcfuzz: compare runs collectors built into gcfuzz; {} runs out of process (gcfuzz "
           "replay and run take it)\n",

@@ -11,7 +11,7 @@
 #include "gcfuzz/collector.hpp"
 #include "harness/commands/cli_support.h"
 #include "harness/commands/commands.h"
-#include "harness/external/python_collector.h"
+#include "harness/external/exec_collectors.h"
 #include "harness/external/python_script.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/report/dot.h"
@@ -35,11 +35,22 @@ std::string origin_of(const CollectorInfo& c) {
 
 int list_command(const ListOptions& options) {
   std::vector<const CollectorInfo*> shown;
+  try {
+    declared_exec_collectors();  // --exec adapters: started, and their collectors registered
+  } catch (const ExternalError& e) {
+    std::cerr << "gcfuzz: " << e.what() << "\n";
+    return kExitBadInput;
+  }
   for (const CollectorInfo& c : registry()) {
     if (options.mutants || !c.is_mutant()) shown.push_back(&c);
   }
   // The CPython interpreters found, each as an out-of-process collector.
-  for (const CollectorInfo* c : python_collectors_found()) shown.push_back(c);
+  for (const CollectorInfo* c : python_collectors_found()) {
+    if ((options.mutants || !c->is_mutant()) &&
+        std::find(shown.begin(), shown.end(), c) == shown.end()) {
+      shown.push_back(c);
+    }
+  }
   if (options.json) {
     for (const CollectorInfo* c : shown) {
       const Capabilities& k = c->capabilities;

@@ -55,7 +55,7 @@ int replay_command(const ReplayOptions& options) {
   const Isolation isolation{.fork = options.fork,
                             .quiet_limit = std::chrono::milliseconds(
                                 static_cast<long long>(options.timeout_seconds * 1000))};
-  std::size_t divergences = 0, checked = 0, skipped = 0;
+  std::size_t divergences = 0, checked = 0, skipped = 0, ended_early = 0;
   Retention retained;  // summed over every file and conservative collector
   for (std::size_t f = 0; f < traces.size(); ++f) {
     const std::string file = (*files)[f].string();
@@ -63,6 +63,7 @@ int replay_command(const ReplayOptions& options) {
     std::vector<std::string> failures;
     std::vector<std::string> garbage_notes;    // what each collector left in `garbage`
     std::vector<std::string> retention_notes;  // what each conservative collector retained
+    std::vector<std::string> early_notes;      // collectors that could not express an op
     for (const CollectorInfo* collector : *collectors) {
       const LaneResult r =
           run_lane(trace, *collector, isolation, LaneOptions{.record_events = true});
@@ -78,6 +79,11 @@ int replay_command(const ReplayOptions& options) {
         if (r.divergence) {
           std::cout << nlohmann::json{{"file", file}, {"divergence", *r.divergence}}.dump() << "\n";
         }
+      }
+      if (!r.unsupported.empty()) {
+        ++ended_early;
+        early_notes.push_back(
+            fmt::format("{} stopped at op {} ({})", collector->name, r.ops_run - 1, r.unsupported));
       }
       if (!r.divergence) {
         if (const std::string left = garbage_at_end(trace, r.observed); !left.empty()) {
@@ -106,6 +112,9 @@ int replay_command(const ReplayOptions& options) {
       if (!retention_notes.empty()) {
         std::cout << "; retained trash: " << fmt::format("{}", fmt::join(retention_notes, "; "));
       }
+      if (!early_notes.empty()) {
+        std::cout << "; cannot express it all: " << fmt::format("{}", fmt::join(early_notes, "; "));
+      }
       std::cout << "\n";
     } else {
       std::cout << fmt::format("{}: FAILED\n", file);
@@ -121,6 +130,10 @@ int replay_command(const ReplayOptions& options) {
         "; retained trash (conservative collectors; expectations only it breaks are skipped): "
         "{}",
         describe_retention(retained.objects, retained.collections, retained.held_at_end));
+  }
+  if (ended_early != 0) {
+    expectations += fmt::format("; {} ended early (an op its collector cannot express)",
+                                count_of(ended_early, "run"));
   }
   std::ostream& out = options.json ? std::cerr : std::cout;
   if (divergences == 0) {

@@ -115,6 +115,12 @@ int run_command(const RunOptions& options) {
     if (t.finding) ++findings;
   }
   std::cout << "\n" << format_table(rows);
+  for (const CollectorTally& t : result.tallies) {
+    if (t.ended_early == 0) continue;
+    std::cout << fmt::format(
+        "\n{}: {} of its traces ended early, at an op it cannot express (first: {})\n",
+        t.collector->name, t.ended_early, t.first_unsupported);
+  }
 
   std::vector<std::string> saved;
   for (const CollectorTally& t : result.tallies) {

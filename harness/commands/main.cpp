@@ -1,6 +1,7 @@
 // The `gcfuzz` command: parses arguments (CLI11) and calls one verb. Only this file decides
 // exit codes: 0 all agree, 1 a divergence or failed expectation, 2 bad usage or input,
 // 3 internal error.
+#include <chrono>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -11,7 +12,7 @@
 #include "harness/commands/commands.h"
 #include "harness/engine/external_collectors.h"
 #include "harness/engine/plugins.h"
-#include "harness/external/python_collector.h"
+#include "harness/external/exec_collectors.h"
 
 namespace {
 
@@ -21,8 +22,8 @@ constexpr const char* kPolicies = "pep442, pep442-whole, legacy, java, boehm";
 
 int main(int argc, char** argv) {
   using namespace gcfuzz;
-  // `-c python:<path>`: a CPython interpreter, run out of process.
-  set_external_resolver(python_collector);
+  // `-c exec:NAME` and `-c python:<path>`: collectors in another process (docs/protocol.md).
+  set_external_resolver(resolve_out_of_process);
   // Named, so that the usage lines (and docs/commands.md, generated from them) do not depend on
   // the path the binary was started by.
   CLI::App app{"gcfuzz: property-based fuzzing of garbage collectors against a reference model",
@@ -38,6 +39,16 @@ int main(int argc, char** argv) {
                  "Load the collectors of this plugin, a shared object of the C ABI "
                  "(include/gcfuzz/plugin.h); repeatable. GCFUZZ_PLUGINS=PATH[:PATH...] too")
       ->option_text("PATH.so");
+  std::vector<std::string> execs;
+  app.add_option("--exec", execs,
+                 "Declare the out-of-process collector exec:NAME, an adapter speaking gcfuzz's "
+                 "line protocol (docs/protocol.md); repeatable. Or a NAME.collector file")
+      ->option_text("NAME='COMMAND ARGS'");
+  double exec_timeout = 30;
+  app.add_option("--exec-timeout", exec_timeout,
+                 "Seconds an --exec adapter may take to answer one request")
+      ->check(CLI::PositiveNumber)
+      ->option_text("SECONDS (30)");
 
   ListOptions list;
   auto* list_cmd = app.add_subcommand("list", "Collectors: name, policy, capabilities, origin");
@@ -263,7 +274,12 @@ int main(int argc, char** argv) {
 
   try {
     load_plugins(plugins);
+    const auto timeout = std::chrono::milliseconds(static_cast<long long>(exec_timeout * 1000));
+    for (const std::string& e : execs) declare_exec(parse_exec_option(e, timeout));
   } catch (const PluginError& e) {
+    std::cerr << "gcfuzz: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const ExternalError& e) {
     std::cerr << "gcfuzz: " << e.what() << "\n";
     return kExitBadInput;
   }

@@ -1,20 +1,12 @@
 #include "harness/engine/external_collectors.h"
 
-#include <deque>
-#include <map>
+#include <algorithm>
 
 namespace gcfuzz {
 namespace {
 
-struct External {
-  std::string name, summary, origin;
-  CollectorInfo info;
-  ExternalRun run;
-};
-
-// A deque: entries never move, so the CollectorInfo (and its string_views) stay valid.
-std::deque<External>& externals() {
-  static std::deque<External> all;
+std::vector<const CollectorInfo*>& out_of_process() {
+  static std::vector<const CollectorInfo*> all;
   return all;
 }
 
@@ -25,39 +17,21 @@ ExternalResolver& resolver() {
 
 }  // namespace
 
-const CollectorInfo& add_external_collector(std::string name, std::string summary,
-                                            Capabilities capabilities, std::string origin,
-                                            ExternalRun run) {
-  for (const External& e : externals()) {
-    if (e.name == name) return e.info;
-  }
-  External& e = externals().emplace_back();
-  e.name = std::move(name);
-  e.summary = std::move(summary);
-  e.origin = std::move(origin);
-  e.run = std::move(run);
-  e.info = CollectorInfo{.name = e.name,
-                         .summary = e.summary,
-                         .capabilities = capabilities,
-                         .mutant_of = {},
-                         .make = nullptr,
-                         .origin = e.origin};
-  return e.info;
+void mark_out_of_process(const CollectorInfo& collector) {
+  if (!runs_out_of_process(collector)) out_of_process().push_back(&collector);
 }
 
-const ExternalRun* external_run(const CollectorInfo& collector) {
-  for (const External& e : externals()) {
-    if (&e.info == &collector) return &e.run;
-  }
-  return nullptr;
+bool runs_out_of_process(const CollectorInfo& collector) {
+  const auto& all = out_of_process();
+  return std::find(all.begin(), all.end(), &collector) != all.end();
 }
 
 void set_external_resolver(ExternalResolver r) {
   resolver() = std::move(r);
 }
 
-const CollectorInfo* resolve_external(std::string_view pattern) {
-  return resolver() ? resolver()(pattern) : nullptr;
+std::vector<const CollectorInfo*> resolve_external(std::string_view pattern) {
+  return resolver() ? resolver()(pattern) : std::vector<const CollectorInfo*>{};
 }
 
 }  // namespace gcfuzz

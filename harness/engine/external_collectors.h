@@ -1,34 +1,50 @@
-// Collectors that are not compiled in: a real interpreter run out of process
-// (`python:<path>`), say. They run a whole trace at once and report per-op events, so the
-// harness compares their events with the model op by op (no HeapView: no integrity or
-// reference-count checks). The command line installs a resolver that turns a `-c` pattern
-// into such a collector; the fuzz targets install none.
+// Collectors that run in another process: an adapter speaking the line protocol
+// (docs/protocol.md), a real CPython interpreter (`python:<path>`). They are in the registry
+// like any other, and a Lane drives them like any other; but they are isolated already, so the
+// harness runs their lanes in its own process instead of forking for them. The command line
+// installs a resolver that turns a `-c` pattern into such collectors; the fuzz targets install
+// none.
 #pragma once
 
 #include "harness/engine/layer.h"
 
 #include <functional>
-#include <string>
+#include <stdexcept>
 #include <string_view>
+#include <vector>
 
 #include "gcfuzz/collector.hpp"
-#include "harness/engine/runner.h"
 
 namespace gcfuzz {
 
-using ExternalRun = std::function<LaneResult(const Trace&, const CollectorInfo&)>;
+// Marks a registered collector as one that runs out of process.
+void mark_out_of_process(const CollectorInfo& collector);
+bool runs_out_of_process(const CollectorInfo& collector);
 
-// Registers a collector for the life of the process and returns its entry, which stays
-// valid. Registering a name twice returns the first entry.
-const CollectorInfo& add_external_collector(std::string name, std::string summary,
-                                            Capabilities capabilities, std::string origin,
-                                            ExternalRun run);
-// The run of an external collector; null for a compiled-in one.
-const ExternalRun* external_run(const CollectorInfo& collector);
-
-// Turns a pattern into an external collector, or returns null (the pattern is not one).
-using ExternalResolver = std::function<const CollectorInfo*(std::string_view pattern)>;
+// Turns a pattern into the collectors it names (registering them), or returns an empty list
+// (the pattern is not one). Throws ExternalError when the pattern is one but its collectors
+// cannot be had (an adapter that cannot be started, say).
+using ExternalResolver = std::function<std::vector<const CollectorInfo*>(std::string_view pattern)>;
 void set_external_resolver(ExternalResolver resolver);
-const CollectorInfo* resolve_external(std::string_view pattern);
+std::vector<const CollectorInfo*> resolve_external(std::string_view pattern);
+
+// An out-of-process collector that cannot be used, with a one-line message.
+class ExternalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What a collector's op may throw besides a plain exception (a crash, for the checker):
+// - the collector did not answer in time (check `timeout`);
+class CollectorTimeout : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+// - the collector cannot express the op (a finalizer kind its runtime lacks): the trace ends
+//   there for it, not judged further, and not a divergence.
+class OpUnsupported : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 }  // namespace gcfuzz

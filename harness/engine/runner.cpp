@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/engine/external_collectors.h"
 #include "harness/trace/event_format.h"
 
 namespace gcfuzz {
@@ -99,11 +100,13 @@ std::optional<Divergence> Lane::step(std::size_t index, const Op& op, Events* ob
     // It may retain trash: the collector goes first, then the model performs the collection
     // with what the collector retained pinned.
     if (std::optional<Divergence> threw = perform_on_collector(op, index)) return threw;
+    if (unsupported_) return std::nullopt;
     observed = observer_.take();
     expected = apply_with_retained_pinned(*conservative_collect, observed);
   } else {
     expected = model_.apply(op);
     if (std::optional<Divergence> threw = perform_on_collector(op, index)) return threw;
+    if (unsupported_) return std::nullopt;
     observed = observer_.take();
   }
   if (policy_model_) policy_model_->apply(op);
@@ -120,10 +123,13 @@ std::optional<Divergence> Lane::step(std::size_t index, const Op& op, Events* ob
   history_.record(observed);
   if (observed_out) *observed_out = observed;
   if (!found && std::holds_alternative<Collect>(op)) {
-    found = check_heap(model_, info_.capabilities, collector_->view(), /*whole_heap=*/false);
+    found = read_view([&] {
+      return check_heap(model_, info_.capabilities, collector_->view(), /*whole_heap=*/false);
+    });
   }
   if (!found && info_.capabilities.refcounts) {
-    found = check_variable_refcounts(model_, collector_->view(), variable_names(op));
+    found = read_view(
+        [&] { return check_variable_refcounts(model_, collector_->view(), variable_names(op)); });
   }
   return tag(std::move(found), index);
 }
@@ -134,6 +140,13 @@ std::optional<Divergence> Lane::perform_on_collector(const Op& op, std::size_t i
   try {
     perform(*collector_, op);
     if (time_collector_) last_collector_time_ = std::chrono::steady_clock::now() - start;
+  } catch (const OpUnsupported& e) {
+    unsupported_ = e.what();
+  } catch (const CollectorTimeout& e) {
+    Divergence d;
+    d.check = Check::timeout;
+    d.detail = e.what();
+    return tag(std::move(d), index);
   } catch (const std::exception& e) {
     Divergence d;
     d.check = Check::crash;
@@ -141,6 +154,23 @@ std::optional<Divergence> Lane::perform_on_collector(const Op& op, std::size_t i
     return tag(std::move(d), index);
   }
   return std::nullopt;
+}
+
+std::optional<Divergence> Lane::read_view(
+    const std::function<std::optional<Divergence>()>& check) const {
+  try {
+    return check();
+  } catch (const CollectorTimeout& e) {
+    Divergence d;
+    d.check = Check::timeout;
+    d.detail = fmt::format("reading the heap: {}", e.what());
+    return d;
+  } catch (const std::exception& e) {
+    Divergence d;
+    d.check = Check::crash;
+    d.detail = fmt::format("reading the heap, the collector threw: {}", e.what());
+    return d;
+  }
 }
 
 Events Lane::apply_with_retained_pinned(const Collect& collect, const Events& observed) {
@@ -227,7 +257,10 @@ std::optional<Divergence> Lane::finish(std::size_t op_count) {
         std::count_if(retained_ids_.begin(), retained_ids_.end(),
                       [&](ObjectId id) { return !history_.is_freed(id) && !reachable[id.value]; }));
   }
-  return tag(check_heap(model_, info_.capabilities, collector_->view(), /*whole_heap=*/true),
+  return tag(read_view([&] {
+               return check_heap(model_, info_.capabilities, collector_->view(),
+                                 /*whole_heap=*/true);
+             }),
              op_count);
 }
 

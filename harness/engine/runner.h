@@ -6,9 +6,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "gcfuzz/collector.hpp"
@@ -92,6 +94,9 @@ class Lane {
   std::optional<Divergence> step(std::size_t index, const Op& op, Events* observed = nullptr);
   // Checks at the end of the trace (the heap as a whole).
   std::optional<Divergence> finish(std::size_t op_count);
+  // Set when the collector could not express the last op stepped (OpUnsupported): the lane
+  // ends there, without judging that op or calling `finish`.
+  const std::optional<std::string>& unsupported() const { return unsupported_; }
 
   const CollectorInfo& info() const { return info_; }
   const Model& model() const { return model_; }
@@ -111,6 +116,9 @@ class Lane {
   bool conservative() const { return info_.capabilities.precision == Precision::conservative; }
   // Performs the op on the collector; a divergence if it threw.
   std::optional<Divergence> perform_on_collector(const Op& op, std::size_t index);
+  // Runs a check that reads the collector's heap view; a divergence if reading it threw.
+  std::optional<Divergence> read_view(
+      const std::function<std::optional<Divergence>()>& check) const;
   // Applies `collect` to model_, with the trash the collector retained (judged from its
   // events, `observed`, against the model's preview) pinned; returns the model's events.
   Events apply_with_retained_pinned(const Collect& collect, const Events& observed);
@@ -136,6 +144,7 @@ class Lane {
   std::vector<ObjectId> retained_now_;  // by the op in progress
   bool time_collector_ = false;
   std::chrono::nanoseconds last_collector_time_{0};
+  std::optional<std::string> unsupported_;
 };
 
 struct LaneResult {
@@ -146,6 +155,9 @@ struct LaneResult {
   std::size_t expectations_skipped = 0;  // beyond the collector's capabilities or retention
   Retention retention;                   // conservative collectors only
   std::vector<Events> observed;          // per op run, when recorded (replay --json)
+  // Non-empty when the collector could not express op `ops_run - 1` (Lane::unsupported):
+  // why. The trace ended there for it, without a divergence.
+  std::string unsupported;
 };
 
 // Calls the collector method for a mutator op; does nothing for an expectation.

@@ -20,15 +20,22 @@ Selection select_collectors(const std::vector<std::string>& patterns, bool inclu
     }
   };
   if (patterns.empty()) {
+    // Collectors in other processes only when named (each costs a process, and python: ones
+    // a start-up per interpreter).
     for (const CollectorInfo& info : registry()) {
-      if (include_mutants || !info.is_mutant()) add(info);
+      if ((include_mutants || !info.is_mutant()) && !runs_out_of_process(info)) add(info);
     }
     return s;
   }
   for (const std::string& pattern : patterns) {
-    if (const CollectorInfo* external = resolve_external(pattern)) {
-      add(*external);
-      continue;
+    // An out-of-process collector's pattern registers its collectors, and may select some.
+    try {
+      const std::vector<const CollectorInfo*> external = resolve_external(pattern);
+      for (const CollectorInfo* c : external) add(*c);
+      if (!external.empty()) continue;
+    } catch (const ExternalError& e) {
+      s.error = e.what();
+      return s;
     }
     bool matched = false;
     for (const CollectorInfo& info : registry()) {

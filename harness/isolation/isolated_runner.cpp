@@ -53,9 +53,13 @@ LaneResult run_here(const Trace& trace, const CollectorInfo& collector, const La
     if (options.record_events) observed = &r.observed.emplace_back();
     r.divergence = lane.step(i, trace.ops[i], observed);
     ++r.ops_run;
+    if (lane.unsupported()) {
+      r.unsupported = *lane.unsupported();
+      break;
+    }
   }
   if (progress) progress->set(trace.ops.size());
-  if (!r.divergence) r.divergence = lane.finish(trace.ops.size());
+  if (!r.divergence && r.unsupported.empty()) r.divergence = lane.finish(trace.ops.size());
   r.expectations_checked = lane.expectations_checked();
   r.expectations_skipped = lane.expectations_skipped();
   r.retention = lane.retention();
@@ -96,9 +100,10 @@ Divergence divergence_from_outcome(const ChildOutcome& outcome, std::string_view
 
 LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Isolation& isolation,
                     const LaneOptions& options) {
-  // An external collector runs out of process already, with its own time limit.
-  if (const ExternalRun* run = external_run(collector)) return (*run)(trace, collector);
-  if (!isolation.fork) return run_here(trace, collector, options, nullptr, nullptr);
+  // A collector in another process is isolated already, with its own time limit.
+  if (!isolation.fork || runs_out_of_process(collector)) {
+    return run_here(trace, collector, options, nullptr, nullptr);
+  }
   if (collector.prepare != nullptr) collector.prepare();
 
   SharedProgress progress;
@@ -111,7 +116,8 @@ LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Is
             {"checked", r.expectations_checked},
             {"skipped", r.expectations_skipped},
             {"retained", {r.retention.objects, r.retention.collections, r.retention.held_at_end}},
-            {"observed", r.observed}};
+            {"observed", r.observed},
+            {"unsupported", r.unsupported}};
         if (r.divergence) j["divergence"] = *r.divergence;
         channel.send(j.dump());
       },
@@ -130,6 +136,7 @@ LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Is
     const auto retained = j.at("retained").get<std::array<std::size_t, 3>>();
     r.retention = Retention{retained[0], retained[1], retained[2]};
     r.observed = j.at("observed").get<std::vector<Events>>();
+    r.unsupported = j.at("unsupported").get<std::string>();
     if (j.contains("divergence")) r.divergence = j.at("divergence").get<Divergence>();
     return r;
   }
