@@ -39,10 +39,18 @@ check: build
 
 # The command, the plugin headers (include/gcfuzz/), the corpus, the CMake package and the
 # pkg-config file, into PREFIX (docs/plugins.md). It is the dev build (ASan + UBSan), so
-# plugins built against it trap on a stale pointer.
+# plugins built against it trap on a stale pointer. With clang-14, also the libFuzzer driver
+# that gcfuzz_add_fuzz_target() links a plugin into (the fuzz-driver preset).
 PREFIX ?= /usr/local
 install: build
 	@cmake --install build --prefix $(PREFIX)
+	@if command -v clang++-14 > /dev/null; then \
+	  cmake --preset fuzz-driver > build/configure-fuzz-driver.log 2>&1 \
+	    || { cat build/configure-fuzz-driver.log; exit 1; }; \
+	  cmake --build --preset fuzz-driver -j $(JOBS) > build/fuzz-driver.log 2>&1 \
+	    || { tail -n 40 build/fuzz-driver.log; exit 1; }; \
+	  cmake --install build/fuzz-driver --component fuzz --prefix $(PREFIX); \
+	else echo "gcfuzz: no clang++-14: installed without the libFuzzer driver"; fi
 
 # The same as a Debian package, build/packages/gcfuzz_<version>_<arch>.deb (cpack).
 deb: build

@@ -7,7 +7,11 @@
 #include <string>
 
 // Each folder defines `std::span<const CollectorInfo> gcfuzz::<folder>_collectors()`: the
-// collector's registered names and its mutants.
+// collector's registered names and its mutants. The installed libFuzzer driver has none
+// (GCFUZZ_NO_BUILTIN_COLLECTORS): it fuzzes the plugin linked into it.
+#ifdef GCFUZZ_NO_BUILTIN_COLLECTORS
+#define GCFUZZ_COLLECTOR_FOLDERS(X)
+#else
 #define GCFUZZ_COLLECTOR_FOLDERS(X) \
   X(refcount)                       \
   X(trial_deletion)                 \
@@ -18,6 +22,7 @@
   X(generational)                   \
   GCFUZZ_CPYTHON_FOLDER(X)          \
   GCFUZZ_BOEHM_FOLDER(X)
+#endif
 
 // The real collectors, when built (CMake options GCFUZZ_CPYTHON and GCFUZZ_BOEHM).
 #ifdef GCFUZZ_HAVE_CPYTHON
