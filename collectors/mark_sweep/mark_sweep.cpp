@@ -29,6 +29,8 @@ Object* MarkSweep::allocate(int slots, Finalizer fin, ObjectId id) {
 // REQUIRES: nothing refers to `o` any more (no root, no weak variable, no live slot).
 void MarkSweep::free_object(Object* o) {
   observer_.freed(o->id);
+  // The bug: reported, but neither unlinked nor released (so no sanitizer sees a thing).
+  if (bug_ == Bug::freed_stays_listed) return;
   if (o->prev != nullptr) {
     o->prev->next = o->next;
   } else {
@@ -194,6 +196,9 @@ std::span<const CollectorInfo> mark_sweep_collectors() {
        make<java, Bug::mark_skips_last_slot>},
       {"mark-sweep:java~weakrefs-only-freed", kWeakOnlyFreed, capabilities(java), "mark-sweep:java",
        make<java, Bug::clear_only_freed_weak>},
+      {"mark-sweep:java~freed-stays-listed",
+       "sweep reports an object freed but leaves it on the object list, its memory kept",
+       capabilities(java), "mark-sweep:java", make<java, Bug::freed_stays_listed>},
       {"mark-sweep:java~finalize-again",
        "does not check the FINALIZED mark: a resurrected object is finalized again",
        capabilities(java), "mark-sweep:java", make<java, Bug::finalize_again>},

@@ -49,6 +49,7 @@ enum class Bug : std::uint8_t {
   clear_only_freed_weak,   // weak references to finalizable survivors (K) are not cleared
   finalize_again,          // the FINALIZED mark is not checked: resurrected objects finalize again
   unordered_finalization,  // boehm runs every finalizable object's finalizer (the java rule)
+  freed_stays_listed,      // sweep reports an object freed but leaves it on the object list
 };
 
 // The mutator ops, roots and finalizer effects come from TracingHeap; this class adds the

@@ -96,7 +96,12 @@ ShrinkResult shrink(const rc::Shrinkable<Trace>& start,
     improved = false;
     rc::Seq<rc::Shrinkable<Trace>> candidates = current.shrinks();
     while (rc::Maybe<rc::Shrinkable<Trace>> candidate = candidates.next()) {
-      if (++result.tries > max_tries || Clock::now() >= deadline) break;
+      if (result.tries >= max_tries) break;
+      if (Clock::now() >= deadline) {
+        result.stopped_by_time = true;
+        break;
+      }
+      ++result.tries;
       if (still_fails(candidate->value())) {
         current = std::move(*candidate);
         ++result.steps;
@@ -212,6 +217,7 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
     f.shrunk = std::move(shrunk.trace);
     f.shrink_steps = shrunk.steps;
     f.shrink_tries = shrunk.tries;
+    f.shrink_stopped_by_time = shrunk.stopped_by_time;
     const LaneResult final_run = run_lane(f.shrunk, *tally.collector, options.isolation);
     f.divergence = final_run.divergence ? *final_run.divergence : first;
     tally.finding = std::move(f);

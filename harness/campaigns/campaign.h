@@ -38,19 +38,23 @@ struct CampaignOptions {
   std::optional<std::chrono::milliseconds> time_limit;  // stop at whichever comes first
   std::size_t max_ops = 64;                             // ops per trace, at most
   Isolation isolation;
-  std::size_t shrink_tries = 5000;  // candidate traces tried while shrinking, at most
-  std::chrono::milliseconds shrink_time{std::chrono::seconds(60)};  // and time spent, at most
-  std::function<void(const CampaignProgress&)> on_progress;         // about once a second
+  // Shrinking is budgeted in candidate traces tried, so that the same seed gives the same
+  // shrunk trace on a busy machine and an idle one; the time limit is only a safety net
+  // (a collector that hangs on every candidate), and the result says when it was hit.
+  std::size_t shrink_tries = 5000;
+  std::chrono::milliseconds shrink_time{std::chrono::minutes(10)};
+  std::function<void(const CampaignProgress&)> on_progress;  // about once a second
 };
 
 struct Finding {
   Divergence divergence;  // as it shows on the shrunk trace
   Trace shrunk;
   std::size_t original_ops = 0;
-  std::size_t trace_index = 0;   // which trace of the campaign exposed it (from 0)
-  double seconds_to_catch = 0;   // from the start of the campaign to the end of that trace
-  std::size_t shrink_steps = 0;  // shrinks accepted
-  std::size_t shrink_tries = 0;  // candidates tried
+  std::size_t trace_index = 0;          // which trace of the campaign exposed it (from 0)
+  double seconds_to_catch = 0;          // from the start of the campaign to the end of that trace
+  std::size_t shrink_steps = 0;         // shrinks accepted
+  std::size_t shrink_tries = 0;         // candidates tried
+  bool shrink_stopped_by_time = false;  // the safety net cut shrinking short
 };
 
 struct CollectorTally {
@@ -82,6 +86,7 @@ struct ShrinkResult {
   Trace trace;
   std::size_t steps = 0;
   std::size_t tries = 0;
+  bool stopped_by_time = false;  // max_time ran out before a local minimum or max_tries
 };
 
 // Walks `start`'s shrinks to a local minimum where `still_fails` holds, trying at most

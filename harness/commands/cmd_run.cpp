@@ -65,6 +65,7 @@ int run_command(const RunOptions& options) {
         std::chrono::milliseconds(static_cast<long long>(*options.time_seconds * 1000));
   }
   campaign.isolation.fork = options.fork;
+  campaign.shrink_tries = options.shrink_tries;
 
   const bool tty = ::isatty(STDERR_FILENO);
   double last_line = 0;
@@ -132,6 +133,12 @@ int run_command(const RunOptions& options) {
         "ops ({} steps, {} tries):\n",
         f.trace_index, options.seed, f.seconds_to_catch, f.original_ops, f.shrunk.ops.size(),
         f.shrink_steps, f.shrink_tries);
+    if (f.shrink_stopped_by_time) {
+      std::cout << fmt::format(
+          "  shrinking stopped at its time limit after {} tries: the trace may shrink further "
+          "(gcfuzz minimize)\n",
+          f.shrink_tries);
+    }
     std::cout << print_trace(f.shrunk);
     if (options.save_dir) {
       const std::filesystem::path path = std::filesystem::path(*options.save_dir) / saved_name(f);

@@ -66,6 +66,7 @@ struct RunOptions {
   std::size_t ops = 64;
   std::optional<double> time_seconds;
   std::optional<std::string> save_dir;
+  std::size_t shrink_tries = 5000;
   bool fork = true;
   bool quiet = false;
 };

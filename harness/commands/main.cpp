@@ -1,12 +1,17 @@
 // The `gcfuzz` command: parses arguments (CLI11) and calls one verb. Only this file decides
 // exit codes: 0 all agree, 1 a divergence or failed expectation, 2 bad usage or input,
 // 3 internal error.
+#include <charconv>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "harness/commands/commands.h"
@@ -17,6 +22,33 @@
 namespace {
 
 constexpr const char* kPolicies = "pep442, pep442-whole, legacy, java, boehm";
+
+// Every numeric option has a range: a value outside it, or not a number, is one line naming
+// the option and the range (`--traces: -5 is not a number from 1 to 1000000000`), exit 2.
+template <typename T>
+CLI::Validator within(T lo, T hi) {
+  const std::string range = fmt::format("from {} to {}", lo, hi);
+  return CLI::Validator(
+      [lo, hi, range](std::string& text) -> std::string {
+        T value{};
+        bool parsed = false;
+        if constexpr (std::is_floating_point_v<T>) {
+          char* end = nullptr;
+          value = std::strtod(text.c_str(), &end);
+          parsed = !text.empty() && *end == '\0' && std::isfinite(value);
+        } else {
+          const char* last = text.data() + text.size();
+          const auto [end, error] = std::from_chars(text.data(), last, value);
+          parsed = error == std::errc() && end == last;
+        }
+        if (parsed && value >= lo && value <= hi) return std::string();
+        return fmt::format("{} is not a number {}", text, range);
+      },
+      range);
+}
+
+constexpr double kMaxSeconds = 1e7;
+constexpr std::size_t kMaxTraces = 1'000'000'000;
 
 }  // namespace
 
@@ -34,6 +66,9 @@ int main(int argc, char** argv) {
                                         std::to_string(GCFUZZ_PLUGIN_ABI_VERSION) + ")");
   // Options of the app may also follow the verb: `gcfuzz run --plugin my.so -c mine:java`.
   app.fallthrough();
+  // Usage errors are one line (no "Run with --help" after it).
+  app.failure_message(
+      [](const CLI::App*, const CLI::Error& e) { return fmt::format("gcfuzz: {}\n", e.what()); });
   std::vector<std::string> plugins;
   app.add_option("--plugin", plugins,
                  "Load the collectors of this plugin, a shared object of the C ABI "
@@ -47,7 +82,7 @@ int main(int argc, char** argv) {
   double exec_timeout = 30;
   app.add_option("--exec-timeout", exec_timeout,
                  "Seconds an --exec adapter may take to answer one request")
-      ->check(CLI::PositiveNumber)
+      ->check(within(0.001, 86400.0))
       ->option_text("SECONDS (30)");
 
   ListOptions list;
@@ -66,18 +101,28 @@ int main(int argc, char** argv) {
   replay_cmd
       ->add_option("--timeout", replay.timeout_seconds,
                    "Seconds without progress before a collector counts as hung")
-      ->check(CLI::PositiveNumber);
+      ->check(within(0.001, kMaxSeconds));
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Random differential traces; divergences shrunk");
   run_cmd->add_option("-c,--collector", run.collectors,
                       "Collector name or glob (repeatable; default: every non-mutant)");
-  run_cmd->add_option("--seed", run.seed, "Seed of the campaign (same seed, same traces)");
-  run_cmd->add_option("--traces", run.traces,
-                      "Stop after this many traces (default 1000, or unlimited with --time)");
-  run_cmd->add_option("--ops", run.ops, "Ops per trace, at most")->check(CLI::Range(1, 100000));
+  run_cmd->add_option("--seed", run.seed, "Seed of the campaign (same seed, same traces)")
+      ->check(within<std::uint64_t>(0, UINT64_MAX));
+  run_cmd
+      ->add_option("--traces", run.traces,
+                   "Stop after this many traces (default 1000, or unlimited with --time)")
+      ->check(within<std::size_t>(1, kMaxTraces));
+  run_cmd->add_option("--ops", run.ops, "Ops per trace, at most")
+      ->check(within<std::size_t>(1, 100000));
   run_cmd->add_option("--time", run.time_seconds, "Stop after this many seconds")
-      ->check(CLI::PositiveNumber);
+      ->check(within(0.001, kMaxSeconds));
+  run_cmd
+      ->add_option("--shrink-tries", run.shrink_tries,
+                   "Candidate traces tried while shrinking a divergence, at most (the same seed "
+                   "then gives the same shrunk trace on any machine)")
+      ->check(within<std::size_t>(0, 100'000'000))
+      ->capture_default_str();
   run_cmd->add_option("--save", run.save_dir,
                       "Folder to write each shrunk divergence to, as <collector>-<hash>.gct");
   run_cmd->add_flag("!--no-fork", run.fork, "Run collectors in this process (for debuggers)");
@@ -168,6 +213,7 @@ int main(int argc, char** argv) {
       ->add_option("--at", show.at,
                    "Graph: the heap after this op, from 0 (default: the first divergence's op, "
                    "else the last)")
+      ->check(within<std::size_t>(0, 100'000'000))
       ->option_text("N");
   show_cmd->add_flag("!--no-fork", show.fork, "Run collectors in this process (for debuggers)");
   show_cmd->add_option("file", show.file, "Trace file")->required();
@@ -176,10 +222,14 @@ int main(int argc, char** argv) {
   auto* selftest_cmd = app.add_subcommand("selftest", "Every known-buggy mutant must be caught");
   selftest_cmd->add_option("-c,--collector", selftest.mutants,
                            "Mutant name or glob (repeatable; default: every mutant)");
-  selftest_cmd->add_option("--seed", selftest.seed, "Seed of each campaign")->capture_default_str();
+  selftest_cmd->add_option("--seed", selftest.seed, "Seed of each campaign")
+      ->check(within<std::uint64_t>(0, UINT64_MAX))
+      ->capture_default_str();
   selftest_cmd->add_option("--traces", selftest.traces, "Trace budget per mutant")
+      ->check(within<std::size_t>(1, kMaxTraces))
       ->capture_default_str();
   selftest_cmd->add_option("--time", selftest.time_seconds, "Time budget per mutant, in seconds")
+      ->check(within(0.001, kMaxSeconds))
       ->capture_default_str();
   selftest_cmd->add_flag("!--no-fork", selftest.fork, "Run in this process (for debuggers)");
   selftest_cmd
@@ -199,7 +249,7 @@ int main(int argc, char** argv) {
   selftest_cmd
       ->add_option("--libfuzzer-time", selftest.libfuzzer_seconds,
                    "Seconds of libFuzzer per mutant, at most")
-      ->check(CLI::PositiveNumber)
+      ->check(within(1.0, kMaxSeconds))
       ->capture_default_str();
 
   CompareCommandOptions compare;
@@ -228,21 +278,24 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--corpus", compare.corpus, "The corpus workload's folder")
       ->capture_default_str();
   compare_cmd->add_option("--seed", compare.seed, "Seed of the random and graph workloads")
+      ->check(within<std::uint64_t>(0, UINT64_MAX))
       ->capture_default_str();
   compare_cmd->add_option("--traces", compare.traces, "Traces of the random workload")
+      ->check(within<std::size_t>(1, kMaxTraces))
       ->capture_default_str();
   compare_cmd->add_option("--ops", compare.ops, "Ops per random trace, at most")
-      ->check(CLI::Range(1, 100000))
+      ->check(within<std::size_t>(1, 100000))
       ->capture_default_str();
   compare_cmd
       ->add_option("--timeout", compare.timeout_seconds,
                    "Seconds without progress before a collector counts as hung")
-      ->check(CLI::PositiveNumber)
+      ->check(within(0.001, kMaxSeconds))
       ->capture_default_str();
   compare_cmd
       ->add_option("--check-up-to", compare.check_up_to,
                    "Synthetic heaps of more objects than this are timed, the collector alone, "
                    "but not run in lockstep with the model")
+      ->check(within<std::size_t>(0, kMaxTraces))
       ->capture_default_str();
   auto* with_score = compare_cmd->add_flag(
       "--mutation-score", compare.with_mutation_score,

@@ -198,6 +198,45 @@ std::optional<Divergence> check_heap(const Model& model, const Capabilities& cap
   return found;
 }
 
+std::optional<Divergence> check_object_list(const Model& model, const CollectorHistory& history,
+                                            const HeapView& view) {
+  std::vector<bool> listed(model.object_count(), false);
+  std::optional<Divergence> found;
+  view.for_each_object([&](HeapView::Ref ref) {
+    if (found) return;
+    const ObjectId id = view.id(ref);
+    if (id.value >= model.object_count()) {
+      found = divergence(Check::integrity,
+                         fmt::format("the collector lists {}, an object never allocated", at(id)));
+    } else if (history.is_freed(id)) {
+      found = divergence(
+          Check::integrity,
+          fmt::format("the collector still lists {} after reporting it freed", at(id)), {id});
+    } else if (model.is_freed(id)) {
+      found = divergence(Check::integrity,
+                         fmt::format("the collector still lists {}, which is freed", at(id)), {id});
+    } else if (listed[id.value]) {
+      found =
+          divergence(Check::integrity, fmt::format("the collector lists {} twice", at(id)), {id});
+    } else {
+      listed[id.value] = true;
+    }
+  });
+  if (found) return found;
+  for (std::uint32_t i = 0; i < model.object_count(); ++i) {
+    const ObjectId id{i};
+    if (!listed[i] && !model.is_freed(id)) {
+      return divergence(Check::integrity,
+                        fmt::format("the collector lost {}: it is not among its objects, but it "
+                                    "is not freed (reachable, or trash a collection has not "
+                                    "freed)",
+                                    at(id)),
+                        {id});
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Divergence> check_variable_refcounts(const Model& model, const HeapView& view,
                                                    const std::vector<std::string_view>& names) {
   for (std::string_view name : names) {

@@ -45,6 +45,13 @@ std::optional<Divergence> check_events(const Model& model, const Capabilities& c
 std::optional<Divergence> check_heap(const Model& model, const Capabilities& capabilities,
                                      const HeapView& view, bool whole_heap);
 
+// The collector's whole object list (HeapView::for_each_object) after a collection: exactly
+// the objects the model has not freed, reachable and trash alike. An object the model holds
+// that the collector lost, or one the collector lists though it reported it freed (or the
+// model freed it), is an integrity divergence, whatever AddressSanitizer sees.
+std::optional<Divergence> check_object_list(const Model& model, const CollectorHistory& history,
+                                            const HeapView& view);
+
 // Item 6 for the objects the named variables hold (those an op touched): cheap enough for
 // every op.
 std::optional<Divergence> check_variable_refcounts(const Model& model, const HeapView& view,

@@ -124,7 +124,9 @@ std::optional<Divergence> Lane::step(std::size_t index, const Op& op, Events* ob
   if (observed_out) *observed_out = observed;
   if (!found && std::holds_alternative<Collect>(op)) {
     found = read_view([&] {
-      return check_heap(model_, info_.capabilities, collector_->view(), /*whole_heap=*/false);
+      std::optional<Divergence> d =
+          check_heap(model_, info_.capabilities, collector_->view(), /*whole_heap=*/false);
+      return d ? d : check_object_list(model_, history_, collector_->view());
     });
   }
   if (!found && info_.capabilities.refcounts) {
