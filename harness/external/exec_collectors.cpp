@@ -598,6 +598,15 @@ std::optional<ExecDeclaration> declaration_named(std::string_view name) {
   return std::nullopt;
 }
 
+// What `exec:NAME` or `python:PATH` alone selects: the adapter's real collectors.
+std::vector<const CollectorInfo*> non_mutants(const Endpoint& endpoint) {
+  std::vector<const CollectorInfo*> selected;
+  for (const CollectorInfo* c : endpoint.registered()) {
+    if (!c->is_mutant()) selected.push_back(c);
+  }
+  return selected;
+}
+
 Endpoint& exec_endpoint(std::string_view name) {
   if (!valid_exec_name(name)) {
     throw ExternalError(
@@ -718,11 +727,7 @@ std::vector<const CollectorInfo*> resolve_out_of_process(std::string_view patter
     if (path.empty()) throw ExternalError("python: needs the path of an interpreter");
     Endpoint& endpoint = python_endpoint(path);
     endpoint.offer();
-    if (mutants) return selected;
-    for (const CollectorInfo* c : endpoint.registered()) {
-      if (!c->is_mutant()) selected.push_back(c);
-    }
-    return selected;
+    return mutants ? selected : non_mutants(endpoint);
   }
   if (!pattern.starts_with(kExecPrefix)) return selected;
   const std::string_view rest = pattern.substr(kExecPrefix.size());
@@ -730,10 +735,7 @@ std::vector<const CollectorInfo*> resolve_out_of_process(std::string_view patter
   Endpoint& endpoint = exec_endpoint(rest.substr(0, slash));
   endpoint.offer();
   if (slash != std::string_view::npos) return selected;  // the registry matches the rest
-  for (const CollectorInfo* c : endpoint.registered()) {
-    if (!c->is_mutant()) selected.push_back(c);
-  }
-  return selected;
+  return non_mutants(endpoint);
 }
 
 std::vector<const CollectorInfo*> declared_exec_collectors() {
