@@ -41,7 +41,9 @@ Events Model::apply(const Op& op) {
 }
 
 void Model::alloc(const Alloc& op) {
-  set_variable(op.var.name, new_object(op.slots.count, op.fin.kind, kNull));
+  const Handle h = new_object(op.slots.count, op.fin.kind, kNull);
+  objects_[h].payload = op.payload.bytes;
+  set_variable(op.var.name, h);
   drain_deaths();
 }
 

@@ -62,6 +62,7 @@ class Model {
   int times_finalized(ObjectId id) const { return object(id).times_finalized; }
   bool is_young(ObjectId id) const { return object(id).young; }
   Finalizer finalizer(ObjectId id) const { return object(id).fin; }
+  std::uint32_t payload(ObjectId id) const { return object(id).payload; }
   std::int64_t refcount(ObjectId id) const { return object(id).refcount; }
   std::vector<std::optional<ObjectId>> slots(ObjectId id) const;
   std::optional<ObjectId> variable(std::string_view name) const;
@@ -85,6 +86,7 @@ class Model {
     Handle creator = kNull;     // for finalizer allocations: whose finalizer allocated it
     std::vector<Handle> slots;  // kNull when empty
     Finalizer fin = Finalizer::none;
+    std::uint32_t payload = 0;  // bytes beyond the slots (`alloc V N bytes=B`)
     std::int64_t refcount = 0;  // strong references: variables, slots, revived, garbage
     int weak_count = 0;         // weak variables referring to it
     int times_finalized = 0;    // its FINALIZED mark is times_finalized > 0

@@ -45,6 +45,12 @@ struct FinalizerField {
   friend auto operator<=>(const FinalizerField&, const FinalizerField&) = default;
 };
 
+// `bytes=K`, the payload of a new object, 0..kMaxPayload; absent means 0.
+struct PayloadField {
+  std::uint32_t bytes = 0;
+  friend auto operator<=>(const PayloadField&, const PayloadField&) = default;
+};
+
 // An optional keyword: present or not. `Word` names the keyword.
 template <class Word>
 struct Flag {
@@ -86,11 +92,12 @@ struct PolicyFilter {
 
 // ---- The operations (SPEC.md section 1.3). ----
 
-struct Alloc {  // alloc V N [fin=K]: V = new object with N slots
+struct Alloc {  // alloc V N [fin=K] [bytes=B]: V = new object with N slots, B bytes of payload
   static constexpr std::string_view keyword = "alloc";
   Var var;
   SlotCount slots;
   FinalizerField fin;
+  PayloadField payload;
 };
 struct Link {  // link V S W: V.slot[S] = W's object
   static constexpr std::string_view keyword = "link";

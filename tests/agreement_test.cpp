@@ -75,7 +75,7 @@ TEST(Determinism, ACampaignIsAFunctionOfItsSeed) {
   const CollectorInfo* const collectors[] = {find_collector("refcount:pep442"), mutant};
   CampaignOptions options;
   options.seed = 11;
-  options.max_traces = 3000;
+  options.max_traces = 500;
   const CampaignResult first = run_campaign(collectors, options);
   const CampaignResult second = run_campaign(collectors, options);
   ASSERT_EQ(first.tallies.size(), second.tallies.size());

@@ -227,10 +227,10 @@ TEST(BaconRajan, ALongGarbageCycleIsCollectedWithoutRecursion) {
   constexpr int kLength = 200'000;
   RecordingObserver observer;
   BaconRajan heap(observer, bacon_rajan::Bug::none);
-  heap.alloc("first", 1, Finalizer::none);
+  heap.alloc("first", 1, Finalizer::none, 0);
   heap.copy("previous", "first");
   for (int i = 1; i < kLength; ++i) {
-    heap.alloc("current", 1, Finalizer::none);
+    heap.alloc("current", 1, Finalizer::none, 0);
     heap.link("current", 0, "previous");
     heap.copy("previous", "current");
   }

@@ -135,9 +135,9 @@ TEST(BoehmRegistry, DeclaresConservativeTracingWithoutGenerations) {
 
 TEST(BoehmOrdered, AChainIsFinalizedOneLinkPerCollection) {
   Boehm c("boehm-gc:boehm");
-  c->alloc("a", 1, Finalizer::log);  // @0 -> @1 -> @2
-  c->alloc("b", 1, Finalizer::log);
-  c->alloc("d", 0, Finalizer::log);
+  c->alloc("a", 1, Finalizer::log, 0);  // @0 -> @1 -> @2
+  c->alloc("b", 1, Finalizer::log, 0);
+  c->alloc("d", 0, Finalizer::log, 0);
   c->link("a", 0, "b");
   c->link("b", 0, "d");
   c->drop("b");
@@ -153,17 +153,17 @@ TEST(BoehmOrdered, AChainIsFinalizedOneLinkPerCollection) {
 
 TEST(BoehmOrdered, FinalizationCyclesAreNeverFinalizedNorFreed) {
   Boehm c("boehm-gc:boehm");
-  c->alloc("s", 1, Finalizer::log);  // @0: a self-loop
+  c->alloc("s", 1, Finalizer::log, 0);  // @0: a self-loop
   c->link("s", 0, "s");
-  c->alloc("a", 1, Finalizer::log);  // @1 <-> @2, both finalizable
-  c->alloc("b", 1, Finalizer::log);
+  c->alloc("a", 1, Finalizer::log, 0);  // @1 <-> @2, both finalizable
+  c->alloc("b", 1, Finalizer::log, 0);
   c->link("a", 0, "b");
   c->link("b", 0, "a");
-  c->alloc("x", 1, Finalizer::log);  // @3 -> @4 -> @3, through an object without finalizer
-  c->alloc("y", 1, Finalizer::none);
+  c->alloc("x", 1, Finalizer::log, 0);  // @3 -> @4 -> @3, through an object without finalizer
+  c->alloc("y", 1, Finalizer::none, 0);
   c->link("x", 0, "y");
   c->link("y", 0, "x");
-  c->alloc("t", 0, Finalizer::none);  // @5: plain trash, freed
+  c->alloc("t", 0, Finalizer::none, 0);  // @5: plain trash, freed
   for (const char* v : {"s", "a", "b", "x", "y", "t"}) c->drop(v);
   EXPECT_EQ(c.collect(), expected(ids({5}), {}, 1));
   for (int i = 0; i < 3; ++i) EXPECT_EQ(c.collect(), expected({}, {}, 0));
@@ -172,8 +172,8 @@ TEST(BoehmOrdered, FinalizationCyclesAreNeverFinalizedNorFreed) {
 
 TEST(BoehmOrdered, WhatAFinalizableObjectReachesIsKept) {
   Boehm c("boehm-gc:boehm");
-  c->alloc("a", 1, Finalizer::log);  // @0 -> @1 (no finalizer)
-  c->alloc("b", 0, Finalizer::none);
+  c->alloc("a", 1, Finalizer::log, 0);  // @0 -> @1 (no finalizer)
+  c->alloc("b", 0, Finalizer::none, 0);
   c->link("a", 0, "b");
   c->drop("a");
   c->drop("b");
@@ -186,12 +186,12 @@ TEST(BoehmOrdered, WhatAFinalizableObjectReachesIsKept) {
 
 TEST(BoehmJava, AChainIsFinalizedAtOnceAndKeptOneMoreCollection) {
   Boehm c("boehm-gc:java");
-  c->alloc("a", 1, Finalizer::log);  // @0 -> @1 -> @2 (no finalizer)
-  c->alloc("b", 1, Finalizer::log);
-  c->alloc("d", 0, Finalizer::none);
+  c->alloc("a", 1, Finalizer::log, 0);  // @0 -> @1 -> @2 (no finalizer)
+  c->alloc("b", 1, Finalizer::log, 0);
+  c->alloc("d", 0, Finalizer::none, 0);
   c->link("a", 0, "b");
   c->link("b", 0, "d");
-  c->alloc("s", 1, Finalizer::legacy);  // @3: a self-loop, `legacy` acting as `log`
+  c->alloc("s", 1, Finalizer::legacy, 0);  // @3: a self-loop, `legacy` acting as `log`
   c->link("s", 0, "s");
   for (const char* v : {"a", "b", "d", "s"}) c->drop(v);
   EXPECT_EQ(c.collect(), expected({}, ids({0, 1, 3}), 0));  // K: all of it
@@ -201,8 +201,8 @@ TEST(BoehmJava, AChainIsFinalizedAtOnceAndKeptOneMoreCollection) {
 
 TEST(BoehmJava, AResurrectedObjectIsNeverFinalizedAgain) {
   Boehm c("boehm-gc:java");
-  c->alloc("a", 1, Finalizer::resurrect);  // @0 -> @1
-  c->alloc("b", 0, Finalizer::none);
+  c->alloc("a", 1, Finalizer::resurrect, 0);  // @0 -> @1
+  c->alloc("b", 0, Finalizer::none, 0);
   c->link("a", 0, "b");
   c->drop("a");
   c->drop("b");
@@ -218,9 +218,9 @@ TEST(BoehmJava, AResurrectedObjectIsNeverFinalizedAgain) {
 TEST(BoehmWeak, ClearedWithTheirCallbacksWhenTheReferentIsTrash) {
   for (const char* name : {"boehm-gc:java", "boehm-gc:boehm"}) {
     Boehm c(name);
-    c->alloc("a", 0, Finalizer::none);  // @0: freed
-    c->alloc("f", 0, Finalizer::log);   // @1: finalizable, kept, but trash all the same
-    c->alloc("k", 0, Finalizer::none);  // @2: reachable
+    c->alloc("a", 0, Finalizer::none, 0);  // @0: freed
+    c->alloc("f", 0, Finalizer::log, 0);   // @1: finalizable, kept, but trash all the same
+    c->alloc("k", 0, Finalizer::none, 0);  // @2: reachable
     c->weak("wa", "a", true);
     c->weak("wf", "f", false);
     c->weak("wk", "k", true);
@@ -238,8 +238,8 @@ TEST(BoehmWeak, ClearedWithTheirCallbacksWhenTheReferentIsTrash) {
 
 TEST(BoehmWeak, ADroppedOrReboundWeakVariableReportsNothing) {
   Boehm c("boehm-gc:java");
-  c->alloc("a", 0, Finalizer::none);  // @0
-  c->alloc("b", 0, Finalizer::none);  // @1
+  c->alloc("a", 0, Finalizer::none, 0);  // @0
+  c->alloc("b", 0, Finalizer::none, 0);  // @1
   c->weak("w", "a", true);
   c->weak("w", "b", true);  // rebound: the link to @0 is gone
   c->weak("v", "a", true);
@@ -253,14 +253,14 @@ TEST(BoehmWeak, ADroppedOrReboundWeakVariableReportsNothing) {
 TEST(BoehmAlloc, FinalizerAllocationsAreNumberedByCreator) {
   for (const char* name : {"boehm-gc:java", "boehm-gc:boehm"}) {
     Boehm c(name);
-    c->alloc("y", 0, Finalizer::alloc);  // @0: its allocation is trash at once
-    c->alloc("x", 1, Finalizer::alloc);  // @1: its allocation goes into slot 0
+    c->alloc("y", 0, Finalizer::alloc, 0);  // @0: its allocation is trash at once
+    c->alloc("x", 1, Finalizer::alloc, 0);  // @1: its allocation goes into slot 0
     c->drop("y");
     c->drop("x");
     EXPECT_EQ(c.collect(), expected({}, ids({0, 1}), 0)) << name;
     EXPECT_EQ(c.live(), ids({0, 1, 2, 3})) << name;
     EXPECT_EQ(c.slot(ObjectId{1}, 0), ObjectId{3}) << name;
-    c->alloc("z", 0, Finalizer::none);  // @4
+    c->alloc("z", 0, Finalizer::none, 0);  // @4
     EXPECT_EQ(c.live(), ids({0, 1, 2, 3, 4})) << name;
     EXPECT_EQ(c.collect(), expected(ids({0, 1, 2, 3}), {}, 4)) << name;
   }
@@ -271,8 +271,8 @@ TEST(BoehmAlloc, FinalizerAllocationsAreNumberedByCreator) {
 TEST(BoehmIsolation, ATraceLeavesNothingThatReportsIntoTheNext) {
   {
     Boehm first("boehm-gc:boehm");
-    first->alloc("a", 1, Finalizer::log);
-    first->alloc("b", 0, Finalizer::none);
+    first->alloc("a", 1, Finalizer::log, 0);
+    first->alloc("b", 0, Finalizer::none, 0);
     first->link("a", 0, "b");
     first->weak("w", "b", true);
     first->drop("a");
@@ -280,7 +280,7 @@ TEST(BoehmIsolation, ATraceLeavesNothingThatReportsIntoTheNext) {
   }  // destroyed with finalizable trash, a weak variable and long links registered
   Boehm second("boehm-gc:boehm");
   EXPECT_EQ(second.collect(), expected({}, {}, 0));
-  second->alloc("c", 0, Finalizer::none);
+  second->alloc("c", 0, Finalizer::none, 0);
   second->drop("c");
   EXPECT_EQ(second.collect(), expected(ids({0}), {}, 1));
 }
@@ -366,7 +366,9 @@ INSTANTIATE_TEST_SUITE_P(
 class StaleRoot final : public Collector, HeapView {
  public:
   StaleRoot(Observer& o, const char* inner) : inner_(find_collector(inner)->make(o)) {}
-  void alloc(std::string_view v, int n, Finalizer f) override { inner_->alloc(store(v), n, f); }
+  void alloc(std::string_view v, int n, Finalizer f, std::uint32_t p) override {
+    inner_->alloc(store(v), n, f, p);
+  }
   void link(std::string_view t, int s, std::string_view v) override {
     inner_->link(read(t), s, read(v));
   }

@@ -223,10 +223,10 @@ TEST(EmbeddedCPython, ALongChainDiesByRefcountWithoutDeepRecursion) {
   RecordingObserver observer;
   const std::unique_ptr<Collector> c = find_collector(kName)->make(observer);
   constexpr int kLength = 200000;
-  c->alloc("head", 1, Finalizer::none);
+  c->alloc("head", 1, Finalizer::none, 0);
   c->copy("tail", "head");
   for (int i = 1; i < kLength; ++i) {
-    c->alloc("next", 1, Finalizer::none);
+    c->alloc("next", 1, Finalizer::none, 0);
     c->link("tail", 0, "next");
     c->copy("tail", "next");
   }

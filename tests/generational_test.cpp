@@ -25,11 +25,11 @@ TEST_P(Generational, MinorCollectionFreesYoungTrashAndKeepsWhatAnOldObjectHolds)
   RecordingObserver observer;
   const std::unique_ptr<Collector> c = GetParam()->make(observer);
   const HeapView& view = c->view();
-  c->alloc("o", 1, Finalizer::none);  // @0
-  c->collect(/*young=*/false);        // o is old now
+  c->alloc("o", 1, Finalizer::none, 0);  // @0
+  c->collect(/*young=*/false);           // o is old now
   EXPECT_EQ(observer.take().collected, 0);
-  c->alloc("y", 0, Finalizer::none);  // @1: held only by old o, through the barrier
-  c->alloc("t", 0, Finalizer::none);  // @2: young trash
+  c->alloc("y", 0, Finalizer::none, 0);  // @1: held only by old o, through the barrier
+  c->alloc("t", 0, Finalizer::none, 0);  // @2: young trash
   c->link("o", 0, "y");
   c->drop("y");
   c->drop("t");
@@ -51,8 +51,8 @@ TEST_P(Generational, PromotionMovesNurseryObjectsButKeepsIdsAndSlots) {
   RecordingObserver observer;
   const std::unique_ptr<Collector> c = GetParam()->make(observer);
   const HeapView& view = c->view();
-  c->alloc("a", 2, Finalizer::none);
-  c->alloc("b", 0, Finalizer::none);
+  c->alloc("a", 2, Finalizer::none, 0);
+  c->alloc("b", 0, Finalizer::none, 0);
   c->link("a", 0, "b");
   c->link("a", 1, "a");  // a self-loop must follow the copy too
   c->weak("w", "b", false);
@@ -88,7 +88,7 @@ TEST_P(Generational, PromotionMovesNurseryObjectsButKeepsIdsAndSlots) {
 TEST_P(Generational, TheAllocFinalizersStoreGoesThroughTheBarrier) {
   RecordingObserver observer;
   const std::unique_ptr<Collector> c = GetParam()->make(observer);
-  c->alloc("a", 1, Finalizer::alloc);  // @0
+  c->alloc("a", 1, Finalizer::alloc, 0);  // @0
   c->drop("a");
   c->collect(/*young=*/true);  // @0 is kept, promoted, finalized; its finalizer makes @1
   Events events = observer.take();
@@ -112,7 +112,7 @@ TEST_P(GenerationalDeathTest, AStaleNurseryHandleTrapsAfterAMinorCollection) {
       {
         RecordingObserver observer;
         const std::unique_ptr<Collector> c = GetParam()->make(observer);
-        c->alloc("a", 1, Finalizer::none);
+        c->alloc("a", 1, Finalizer::none, 0);
         const HeapView& view = c->view();
         const HeapView::Ref stale = view.variable("a");
         c->collect(/*young=*/true);  // a is promoted; its nursery copy is poisoned

@@ -33,7 +33,7 @@ TEST(Registry, EveryCollectorHasAtLeastTwoMutants) {
 class UseAfterFree final : public Collector, HeapView {
  public:
   explicit UseAfterFree(Observer& o) : observer_(o) {}
-  void alloc(std::string_view, int, Finalizer) override {}
+  void alloc(std::string_view, int, Finalizer, std::uint32_t) override {}
   void link(std::string_view, int, std::string_view) override {}
   void unlink(std::string_view, int) override {}
   void load(std::string_view, std::string_view, int) override {}
@@ -66,7 +66,7 @@ class UseAfterFree final : public Collector, HeapView {
 class Hang final : public Collector {
  public:
   explicit Hang(Observer&) {}
-  void alloc(std::string_view, int, Finalizer) override {}
+  void alloc(std::string_view, int, Finalizer, std::uint32_t) override {}
   void link(std::string_view, int, std::string_view) override {}
   void unlink(std::string_view, int) override {}
   void load(std::string_view, std::string_view, int) override {}

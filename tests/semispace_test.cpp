@@ -22,8 +22,8 @@ TEST_P(SemispaceMoves, ObjectsChangeHandlesButKeepIdsAndSlots) {
   RecordingObserver observer;
   const std::unique_ptr<Collector> collector = info.make(observer);
   const HeapView& view = collector->view();
-  collector->alloc("a", 2, Finalizer::none);
-  collector->alloc("b", 0, Finalizer::none);
+  collector->alloc("a", 2, Finalizer::none, 0);
+  collector->alloc("b", 0, Finalizer::none, 0);
   collector->link("a", 0, "b");
   collector->link("a", 1, "a");  // a self-loop must follow the copy too
   const HeapView::Ref a_before = view.variable("a");
@@ -54,7 +54,7 @@ TEST_P(SemispaceMoves, AStaleHandleTrapsAfterAFlip) {
       {
         RecordingObserver observer;
         const std::unique_ptr<Collector> collector = info.make(observer);
-        collector->alloc("a", 1, Finalizer::none);
+        collector->alloc("a", 1, Finalizer::none, 0);
         const HeapView::Ref stale = collector->view().variable("a");
         collector->collect(/*young=*/false);
         // `a` survived, but at a new address: its old copy is in the poisoned from-space.

@@ -68,7 +68,7 @@ TEST(Text, ReportsErrorsWithLineAndColumn) {
   EXPECT_EQ(error_of("alloc a 2 fin=weird\n"),
             "t.gct:1:15: unknown finalizer 'weird' (expected none, log, resurrect, alloc, legacy)");
   EXPECT_EQ(error_of("alloc a 2 extra\n"),
-            "t.gct:1:11: unexpected 'extra' (expected 'fin=KIND' or end of line)");
+            "t.gct:1:11: unexpected 'extra' (expected 'fin=KIND' or 'bytes=N' or end of line)");
   EXPECT_EQ(error_of("link a 16 b\n"), "t.gct:1:8: expected a slot index (0..15), got '16'");
   EXPECT_EQ(error_of("link a 0\n"), "t.gct:1:9: expected a variable name, found end of line");
   EXPECT_EQ(error_of("weak w a cbb\n"),
@@ -102,6 +102,34 @@ TEST(Text, EnforcesLimits) {
             "t.gct:1:14: expected an object id like @3, got '@1073741824'");
   EXPECT_EQ(error_of("expect collected 99999999999999999999\n"),
             "t.gct:1:18: expected a count (0..1000000000000), got '99999999999999999999'");
+}
+
+// `bytes=B` (a payload): printed after `fin=`, and only when not 0, so traces without
+// payloads keep their text; limited per object and per trace.
+TEST(Text, PayloadsParsePrintAndAreLimited) {
+  const Trace t = parse_ok(
+      "alloc a 1 bytes=4096\nalloc b 0 fin=log bytes=65517\nalloc c 2 bytes=0\n"
+      "alloc d 0 fin=alloc bytes=16777216\n");
+  EXPECT_EQ(std::get<Alloc>(t.ops[0]).payload.bytes, 4096u);
+  EXPECT_EQ(std::get<Alloc>(t.ops[1]).payload.bytes, 65517u);
+  EXPECT_EQ(std::get<Alloc>(t.ops[2]).payload.bytes, 0u);
+  EXPECT_EQ(print_trace(t),
+            "alloc a 1 bytes=4096\nalloc b 0 fin=log bytes=65517\nalloc c 2\n"
+            "alloc d 0 fin=alloc bytes=16777216\n");
+  EXPECT_EQ(error_of("alloc a 1 bytes=16777217\n"),
+            "t.gct:1:17: expected a payload size (0..16777216 bytes), got '16777217'");
+  EXPECT_EQ(error_of("alloc a 1 bytes=-1\n"),
+            "t.gct:1:17: expected a payload size (0..16777216 bytes), got '-1'");
+  EXPECT_EQ(error_of("alloc a 1 bytes=\n"),
+            "t.gct:1:17: expected a payload size (0..16777216 bytes), got ''");
+  // The canonical order is fin= then bytes=.
+  EXPECT_EQ(error_of("alloc a 1 bytes=8 fin=log\n"),
+            "t.gct:1:19: unexpected 'fin=log' after the operation");
+  std::string many;
+  for (int i = 0; i < 16; ++i) many += "alloc a 0 bytes=16777216\n";
+  EXPECT_TRUE(parse_trace(many, "t.gct").parsed);  // 256 MiB in all: the limit itself
+  EXPECT_EQ(error_of(many + "alloc b 0 bytes=1\n"),
+            "t.gct:17:1: the trace allocates more than 268435456 bytes of payload in all");
 }
 
 // Both found by gcfuzz_parser_fuzzer: text that parsed but did not print back the same.

@@ -38,7 +38,7 @@ W = {}  # weak variables
 
 
 class Obj(object):
-    __slots__ = ('_id', '_n') + SLOTS + ('__weakref__',)
+    __slots__ = ('_id', '_n', '_payload') + SLOTS + ('__weakref__',)
 
 
 class FinLog(Obj):
@@ -96,10 +96,13 @@ def new(cls, n):
     return o
 
 
-def op_alloc(v, n, cls):
+def op_alloc(v, n, cls, size=0):
     if cls is None:
         sys.exit('gcfuzz: this interpreter has no _testcapi.with_tp_del for fin=legacy')
-    V[v] = new(cls, n)
+    o = new(cls, n)
+    if size:
+        o._payload = bytearray(size)  # `bytes=N`: memory the object owns, freed with it
+    V[v] = o
 
 
 def op_link(v, s, w):
@@ -401,17 +404,20 @@ def parse(words):
     # The action and arguments of `run` for one op, or a string saying why there are none.
     verb, args = words[0], words[1:]
     n = len(args)
-    if not all([is_name(a) or is_slot(a) or a.startswith('fin=') for a in args]):
+    if not all([is_name(a) or is_slot(a) or a.startswith('fin=') or a.startswith('bytes=')
+                for a in args]):
         return 'bad argument'
-    if verb == 'alloc' and n in (2, 3) and is_name(args[0]) and is_slot(args[1]):
-        kind = 'none'
-        if n == 3:
-            if not args[2].startswith('fin='):
-                return 'bad finalizer'
-            kind = args[2][4:]
+    if verb == 'alloc' and 2 <= n <= 4 and is_name(args[0]) and is_slot(args[1]):
+        kind, size, rest = 'none', 0, args[2:]
+        if rest and rest[0].startswith('fin='):
+            kind = rest.pop(0)[4:]
+        if rest and rest[0].startswith('bytes=') and rest[0][6:].isdigit():
+            size = int(rest.pop(0)[6:])
+        if rest:
+            return 'bad alloc operand'
         if kind not in CLASSES:
             return 'unknown finalizer'
-        return op_alloc, (args[0], int(args[1]), CLASSES[kind])
+        return op_alloc, (args[0], int(args[1]), CLASSES[kind], size)
     if verb == 'link' and n == 3 and is_slot(args[1]):
         return op_link, (args[0], int(args[1]), args[2])
     if verb == 'unlink' and n == 2 and is_slot(args[1]):

@@ -112,8 +112,11 @@ void BoehmHeap::unregister_everything() {
 
 // ---- Objects ----
 
-Object* BoehmHeap::allocate(int slots, Finalizer fin, ObjectId id) {
-  const std::size_t bytes = sizeof(Object) + static_cast<std::size_t>(slots) * sizeof(Object*);
+// The payload follows the slots in the same block, so libgc's own size classes and large
+// blocks serve it. Its bytes (fill_payload) never form a pointer: neighbouring bytes differ.
+Object* BoehmHeap::allocate(int slots, Finalizer fin, std::uint32_t payload, ObjectId id) {
+  const std::size_t bytes =
+      sizeof(Object) + static_cast<std::size_t>(slots) * sizeof(Object*) + payload;
   // A 0-slot object holds no pointer: atomic memory, which libgc does not scan. The header
   // word of the others is scanned too, harmlessly (see Object). Measured: typed allocation
   // (gc_typed.h, header not scanned, objects in a kind of their own) retained no less trash
@@ -121,8 +124,9 @@ Object* BoehmHeap::allocate(int slots, Finalizer fin, ObjectId id) {
   const bool atomic = slots == 0 || bug_ == Bug::atomic_objects;
   void* block = atomic ? GC_MALLOC_ATOMIC(bytes) : GC_MALLOC(bytes);
   if (block == nullptr) throw std::bad_alloc();
-  Object* o = new (block) Object{id, static_cast<std::uint8_t>(slots), fin, 0, 0};
+  Object* o = new (block) Object{id, static_cast<std::uint8_t>(slots), fin, 0, 0, payload, 0};
   std::fill_n(o->slots(), slots, nullptr);  // atomic memory is not cleared
+  fill_payload(id, {reinterpret_cast<std::byte*>(o->slots() + slots), payload});
 
   Record& r = records_.emplace_back();
   r.freed_link = GC_HIDE_POINTER(o);
@@ -166,7 +170,7 @@ void BoehmHeap::run_finalizer(Object* o) {
       revived_.push_back(o);
       break;
     case Finalizer::alloc: {
-      Object* fresh = allocate(0, Finalizer::none, finalizer_allocations_.provisional(o->id));
+      Object* fresh = allocate(0, Finalizer::none, 0, finalizer_allocations_.provisional(o->id));
       unnumbered_.push_back(live_.back());
       if (o->slot_count > 0) o->slots()[0] = fresh;
       break;
@@ -228,8 +232,8 @@ void BoehmHeap::set_variable(std::string_view var, Object* value) {
   }
 }
 
-void BoehmHeap::alloc(std::string_view var, int slots, Finalizer fin) {
-  run_op([&] { set_variable(var, allocate(slots, fin, ObjectId{next_id_++})); });
+void BoehmHeap::alloc(std::string_view var, int slots, Finalizer fin, std::uint32_t payload) {
+  run_op([&] { set_variable(var, allocate(slots, fin, payload, ObjectId{next_id_++})); });
 }
 
 void BoehmHeap::link(std::string_view target, int slot, std::string_view source) {

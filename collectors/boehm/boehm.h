@@ -21,6 +21,8 @@
 #include <functional>
 #include <map>
 #include <new>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,12 +31,14 @@
 
 namespace gcfuzz::boehm {
 
-// An object, allocated by libgc: one header word, then `slot_count` object pointers.
+// An object, allocated by libgc: two header words, then `slot_count` object pointers, then
+// the payload.
 //
-// The header word holds no pointer: id in the low half, then slot count, finalizer kind and
-// flags, so its value is below 2^56 and far from any address libgc hands out; scanning it
-// (GC_MALLOC scans every word) never retains anything. `flags`: kFinalized, the finalizer has
-// run (libgc drops the registration when it runs, so it never runs again).
+// The header words hold no pointer: id in the low half, then slot count, finalizer kind and
+// flags; then the payload size. Their values are below 2^56 and far from any address libgc
+// hands out; scanning them (GC_MALLOC scans every word) never retains anything. `flags`:
+// kFinalized, the finalizer has run (libgc drops the registration when it runs, so it never runs
+// again).
 struct Object {
   static constexpr std::uint8_t kFinalized = 1;
 
@@ -43,11 +47,13 @@ struct Object {
   Finalizer fin;
   std::uint8_t flags;
   std::uint8_t unused;
+  std::uint32_t payload;  // bytes after the slots, in the same block (`alloc V N bytes=B`)
+  std::uint32_t unused2;
 
   Object** slots() { return reinterpret_cast<Object**>(this + 1); }
   Object* const* slots() const { return reinterpret_cast<Object* const*>(this + 1); }
 };
-static_assert(sizeof(Object) == sizeof(void*));
+static_assert(sizeof(Object) == 2 * sizeof(void*));
 
 // Deliberately wrong configurations (gcfuzz selftest must catch each).
 enum class Bug : std::uint8_t {
@@ -94,7 +100,7 @@ class BoehmHeap final : public Collector, private HeapView {
   BoehmHeap(const BoehmHeap&) = delete;
   BoehmHeap& operator=(const BoehmHeap&) = delete;
 
-  void alloc(std::string_view var, int slots, Finalizer fin) override;
+  void alloc(std::string_view var, int slots, Finalizer fin, std::uint32_t payload) override;
   void link(std::string_view target, int slot, std::string_view source) override;
   void unlink(std::string_view target, int slot) override;
   void load(std::string_view var, std::string_view source, int slot) override;
@@ -135,7 +141,7 @@ class BoehmHeap final : public Collector, private HeapView {
   std::int64_t report_freed_objects();
   void run_finalizers();
 
-  Object* allocate(int slots, Finalizer fin, ObjectId id);
+  Object* allocate(int slots, Finalizer fin, std::uint32_t payload, ObjectId id);
   void register_finalizer(Object* o);
   static void finalizer_proc(void* object, void* heap);
   void run_finalizer(Object* o);
@@ -166,6 +172,10 @@ class BoehmHeap final : public Collector, private HeapView {
   ObjectId id(Ref o) const override { return static_cast<const Object*>(o)->id; }
   int slot_count(Ref o) const override { return static_cast<const Object*>(o)->slot_count; }
   Ref slot(Ref o, int i) const override { return static_cast<const Object*>(o)->slots()[i]; }
+  std::optional<std::span<const std::byte>> payload(Ref r) const override {
+    const auto* o = static_cast<const Object*>(r);
+    return std::span{reinterpret_cast<const std::byte*>(o->slots() + o->slot_count), o->payload};
+  }
 
   Observer& observer_;
   const Policy policy_;

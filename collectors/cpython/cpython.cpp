@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -41,8 +42,10 @@ class Heap;
 // An object of the trace. The header is CPython's; `owner` routes the hooks' events to the
 // collector instance that allocated the object; `prev`/`next` chain the instance's live
 // objects (HeapView::for_each_object, and the teardown).
+// A variable-size object: ob_size is the payload's size in bytes, and the payload follows the
+// struct (tp_itemsize 1), so CPython's allocator serves it by its own size classes.
 struct Obj {
-  PyObject_HEAD Heap* owner;
+  PyObject_VAR_HEAD Heap* owner;
   Obj* prev;
   Obj* next;
   PyObject* weakreflist;  // CPython's list of weak references to this object
@@ -50,6 +53,10 @@ struct Obj {
   std::uint8_t slot_count;
   Finalizer fin;
   PyObject* slots[kMaxSlots];  // strong references; null when empty
+
+  std::span<std::byte> payload() {
+    return {reinterpret_cast<std::byte*>(this + 1), static_cast<std::size_t>(Py_SIZE(this))};
+  }
 };
 
 std::size_t g_live_objects = 0;
@@ -75,7 +82,7 @@ class Heap final : public Collector, private HeapView {
   Heap(Observer& observer, Bug bug);
   ~Heap() override;
 
-  void alloc(std::string_view var, int slots, Finalizer fin) override;
+  void alloc(std::string_view var, int slots, Finalizer fin, std::uint32_t payload) override;
   void link(std::string_view target, int slot, std::string_view source) override;
   void unlink(std::string_view target, int slot) override;
   void load(std::string_view var, std::string_view source, int slot) override;
@@ -104,6 +111,9 @@ class Heap final : public Collector, private HeapView {
   ObjectId id(Ref o) const override { return ObjectId{static_cast<const Obj*>(o)->id}; }
   int slot_count(Ref o) const override { return static_cast<const Obj*>(o)->slot_count; }
   Ref slot(Ref o, int i) const override { return static_cast<const Obj*>(o)->slots[i]; }
+  std::optional<std::span<const std::byte>> payload(Ref o) const override {
+    return const_cast<Obj*>(static_cast<const Obj*>(o))->payload();
+  }
   std::optional<std::int64_t> refcount(Ref o) const override {
     return Py_REFCNT(static_cast<PyObject*>(const_cast<void*>(o)));
   }
@@ -139,7 +149,7 @@ class Heap final : public Collector, private HeapView {
   std::vector<Obj*> unnumbered_;  // this op's finalizer allocations still alive
   std::uint32_t next_id_ = 0;
 
-  friend Obj* new_object(Heap&, int, Finalizer, ObjectId);
+  friend Obj* new_object(Heap&, int, Finalizer, std::uint32_t, ObjectId);
 };
 
 // ---- The interpreter: once per process ----
@@ -245,6 +255,7 @@ PyTypeObject make_type(const char* name, Finalizer fin) {
   PyTypeObject t = {PyVarObject_HEAD_INIT(nullptr, 0)};
   t.tp_name = name;
   t.tp_basicsize = sizeof(Obj);
+  t.tp_itemsize = 1;
   t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
   t.tp_dealloc = dealloc;
   t.tp_traverse = traverse;
@@ -323,9 +334,10 @@ void ensure_interpreter() {
 
 // ---- Objects ----
 
-Obj* new_object(Heap& heap, int slots, Finalizer fin, ObjectId id) {
-  Obj* o = PyObject_GC_New(Obj, &g_types[static_cast<int>(fin)]);
-  if (o == nullptr) fail_with_python_error("PyObject_GC_New");
+Obj* new_object(Heap& heap, int slots, Finalizer fin, std::uint32_t payload, ObjectId id) {
+  Obj* o = PyObject_GC_NewVar(Obj, &g_types[static_cast<int>(fin)], payload);
+  if (o == nullptr) fail_with_python_error("PyObject_GC_NewVar");
+  fill_payload(id, o->payload());
   o->owner = &heap;
   o->weakreflist = nullptr;
   o->id = id.value;
@@ -394,7 +406,7 @@ void Heap::finalizer_ran(Obj* o) {
 void Heap::allocate_for(Obj* creator) {
   Obj* made = nullptr;
   try {
-    made = new_object(*this, 0, Finalizer::none,
+    made = new_object(*this, 0, Finalizer::none, 0,
                       finalizer_allocations_.provisional(ObjectId{creator->id}));
     unnumbered_.push_back(made);
   } catch (const std::exception&) {
@@ -452,8 +464,9 @@ void Heap::set_variable(std::string_view var, PyObject* value) {
   Py_XDECREF(old);
 }
 
-void Heap::alloc(std::string_view var, int slots, Finalizer fin) {
-  PyObject* o = reinterpret_cast<PyObject*>(new_object(*this, slots, fin, ObjectId{next_id_++}));
+void Heap::alloc(std::string_view var, int slots, Finalizer fin, std::uint32_t payload) {
+  PyObject* o =
+      reinterpret_cast<PyObject*>(new_object(*this, slots, fin, payload, ObjectId{next_id_++}));
   set_variable(var, o);
   Py_DECREF(o);
   end_op();

@@ -23,7 +23,13 @@ namespace {
 
 }  // namespace
 
-Generational::Generational(Observer& observer, Bug bug) : TracingHeap(observer), bug_(bug) {}
+// The mutant's nursery gives a chunk of its own only to blocks past one alignment unit more
+// than a chunk: a block of kChunkSize + kAlignment bytes is bumped into an ordinary chunk.
+Generational::Generational(Observer& observer, Bug bug)
+    : TracingHeap(observer),
+      bug_(bug),
+      nursery_(16, bug == Bug::large_block_off_by_one ? Nursery::kChunkSize + Nursery::kAlignment
+                                                      : Nursery::kChunkSize) {}
 
 // ---- The collection ----
 
@@ -147,7 +153,7 @@ std::int64_t Generational::free_trash(const Tracing& t) {
     }
     observer_.freed(o->id);
     ++freed;
-    old_memory_.release(o, Object::bytes_for(o->slot_count));
+    old_memory_.release(o, o->bytes());
   }
   old_objects_.resize(kept);
   return freed;
@@ -174,7 +180,7 @@ void Generational::trace_reference(Tracing& t, Object*& ref) {
 // name nursery objects until it is scanned. In a full collection the copy is marked, so the
 // sweep keeps it.
 Object* Generational::promote(Tracing& t, Object* young) {
-  const std::size_t bytes = Object::bytes_for(young->slot_count);
+  const std::size_t bytes = young->bytes();
   auto* copy = static_cast<Object*>(old_memory_.allocate(bytes));
   std::memcpy(static_cast<void*>(copy), young, bytes);
   copy->gc_bits = t.full ? Object::kMarked : 0;
@@ -194,8 +200,9 @@ bool Generational::survives(const Tracing& t, const Object* o) {
 // ---- Mutator side ----
 
 // Every new object is young: the mutator's and an `alloc` finalizer's alike.
-Object* Generational::allocate(int slots, Finalizer fin, ObjectId id) {
-  Object* o = init_object(nursery_.allocate(Object::bytes_for(slots)), slots, fin, id);
+Object* Generational::allocate(int slots, Finalizer fin, std::uint32_t payload, ObjectId id) {
+  Object* o =
+      init_object(nursery_.allocate(Object::bytes_for(slots, payload)), slots, fin, payload, id);
   o->gc_bits = Object::kYoung;
   return o;
 }
@@ -295,6 +302,10 @@ std::span<const CollectorInfo> generational_collectors() {
       {"generational:java~stale-weak-after-promotion",
        "weak references to promoted objects are not forwarded and dangle into the nursery",
        kCapabilities, "generational:java", make<Bug::stale_weak_after_promotion>},
+      {"generational:java~large-block-off-by-one",
+       "the nursery's large-block threshold is one alignment unit too high: an object just "
+       "past a chunk's size is bumped into an ordinary chunk and overruns it",
+       kCapabilities, "generational:java", make<Bug::large_block_off_by_one>},
   };
   return entries;
 }

@@ -34,12 +34,18 @@ struct Object {
   Finalizer fin;
   std::uint8_t flags;
   std::uint8_t gc_bits;
+  std::uint32_t payload;
   Object* forwarding;
 
   bool is_young() const { return gc_bits & kYoung; }
   Object** slots() { return reinterpret_cast<Object**>(this + 1); }
   Object* const* slots() const { return reinterpret_cast<Object* const*>(this + 1); }
-  static std::size_t bytes_for(int slots) { return sizeof(Object) + slots * sizeof(Object*); }
+  // The block: header, slots, payload, rounded up to the nursery's alignment.
+  static std::size_t bytes_for(int slots, std::uint32_t payload) {
+    const std::size_t raw = sizeof(Object) + slots * sizeof(Object*) + payload;
+    return (raw + Nursery::kAlignment - 1) / Nursery::kAlignment * Nursery::kAlignment;
+  }
+  std::size_t bytes() const { return bytes_for(slot_count, payload); }
 };
 static_assert(sizeof(Object) % Nursery::kAlignment == 0);
 
@@ -50,6 +56,8 @@ enum class Bug : std::uint8_t {
   unscanned_promotions,        // a minor collection promotes what the roots and the remembered
                                // set reach, but never scans the promoted copies' slots
   stale_weak_after_promotion,  // weak references to promoted objects are not forwarded
+  large_block_off_by_one,      // the nursery bumps a block one alignment unit past its chunk
+                               // size into an ordinary chunk, which it overruns
 };
 
 // The mutator ops, roots and finalizer effects come from TracingHeap; this class adds the
@@ -86,7 +94,7 @@ class Generational final : public tracing::TracingHeap<Object> {
   static bool survives(const Tracing& t, const Object* o);
 
   // ---- Mutator side: allocation and the write barrier (TracingHeap's hooks) ----
-  Object* allocate(int slots, Finalizer fin, ObjectId id) override;
+  Object* allocate(int slots, Finalizer fin, std::uint32_t payload, ObjectId id) override;
   void slot_stored(Object* holder, Object* value, tracing::StoredBy by) override;
   void remember(Object* holder);
 
@@ -99,9 +107,7 @@ class Generational final : public tracing::TracingHeap<Object> {
   template <class F>
   void for_each_young(F&& f) const {
     nursery_.for_each_block(
-        [](const void* block) {
-          return Object::bytes_for(static_cast<const Object*>(block)->slot_count);
-        },
+        [](const void* block) { return static_cast<const Object*>(block)->bytes(); },
         [&](void* block) { f(static_cast<Object*>(block)); });
   }
 

@@ -4,6 +4,7 @@
 
 #include <sanitizer/asan_interface.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <vector>
@@ -20,20 +21,27 @@ class Nursery {
 
   // Retired chunks stay poisoned until `quarantine_chunks` later chunks have been retired,
   // so a stale pointer keeps trapping for a few collections, not only until the next alloc.
-  explicit Nursery(std::size_t quarantine_chunks = 16) : quarantine_limit_(quarantine_chunks) {}
+  // A block larger than `large_block` gets a chunk of its own, of its size.
+  // REQUIRES: large_block <= kChunkSize.
+  explicit Nursery(std::size_t quarantine_chunks = 16, std::size_t large_block = kChunkSize)
+      : quarantine_limit_(quarantine_chunks), large_block_(large_block) {}
   Nursery(const Nursery&) = delete;
   Nursery& operator=(const Nursery&) = delete;
   ~Nursery();
 
-  // REQUIRES: bytes % kAlignment == 0, 0 < bytes <= kChunkSize.
+  // REQUIRES: bytes % kAlignment == 0, 0 < bytes.
   // ENSURES: a readable, writable block; blocks come out in address order within a chunk.
   void* allocate(std::size_t bytes) {
-    if (in_use_.empty() || in_use_.back().top + bytes > in_use_.back().base + kChunkSize) {
-      start_chunk();
+    if (bytes > large_block_) {
+      start_chunk(bytes);
+    } else if (in_use_.empty() || in_use_.back().top + bytes > in_use_.back().end) {
+      start_chunk(kChunkSize);
     }
-    char* block = in_use_.back().top;
-    in_use_.back().top += bytes;
-    ASAN_UNPOISON_MEMORY_REGION(block, bytes);
+    Chunk& chunk = in_use_.back();
+    char* block = chunk.top;
+    chunk.top += bytes;
+    // Never past the chunk: a block that overruns it (a bug) then traps where it does.
+    ASAN_UNPOISON_MEMORY_REGION(block, std::min<std::size_t>(bytes, chunk.end - block));
     return block;
   }
 
@@ -62,14 +70,18 @@ class Nursery {
   struct Chunk {
     char* base;
     char* top;  // the bump pointer: [base, top) is handed out, the rest stays poisoned
+    char* end;
   };
-  void start_chunk();
+  // A chunk of kChunkSize (reused once out of quarantine) or one large block's own.
+  void start_chunk(std::size_t size);
+  void free_chunk(const Chunk& c);
 
   std::size_t quarantine_limit_;
+  std::size_t large_block_;
   std::vector<Chunk> in_use_;      // the last one is the one being bumped
-  std::deque<char*> quarantine_;   // retired, poisoned, not handed out again yet
-  std::vector<char*> spare_;       // retired long enough ago to be reused
-  std::vector<char*> all_chunks_;  // for the destructor
+  std::deque<Chunk> quarantine_;   // retired, poisoned, not handed out again yet
+  std::vector<char*> spare_;       // retired kChunkSize chunks, long enough ago to be reused
+  std::vector<Chunk> own_chunks_;  // every kChunkSize chunk, for the destructor
 };
 
 }  // namespace gcfuzz::generational

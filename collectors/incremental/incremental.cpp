@@ -190,7 +190,7 @@ std::int64_t Incremental::sweep() {
   for (Object* o : objects_) {
     if (is_white(o)) {
       observer_.freed(o->id);
-      memory_.release(o, bytes_for(o->slot_count));
+      memory_.release(o, bytes_of(o));
       ++freed;
     } else {
       objects_[kept++] = o;
@@ -247,8 +247,8 @@ void Incremental::validate_marking() const {
 
 // ---- Objects ----
 
-Object* Incremental::allocate(int slots, Finalizer fin, ObjectId id) {
-  Object* o = init_object(memory_.allocate(bytes_for(slots)), slots, fin, id);
+Object* Incremental::allocate(int slots, Finalizer fin, std::uint32_t payload, ObjectId id) {
+  Object* o = init_object(memory_.allocate(bytes_for(slots, payload)), slots, fin, payload, id);
   objects_.push_back(o);
   return o;
 }

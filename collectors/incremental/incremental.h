@@ -41,6 +41,7 @@ struct Object {
   Finalizer fin;
   std::uint8_t flags;
   Color color;
+  std::uint32_t payload;
   std::uint64_t colored_in;
 
   Object** slots() { return reinterpret_cast<Object**>(this + 1); }
@@ -135,8 +136,7 @@ class Incremental final : public tracing::TracingHeap<Object> {
   // Between ops, when expensive checks are on: (I1)-(I3) and the grey set's consistency.
   void validate_marking() const;
 
-  Object* allocate(int slots, Finalizer fin, ObjectId id) override;
-  static std::size_t bytes_for(int slots) { return sizeof(Object) + slots * sizeof(Object*); }
+  Object* allocate(int slots, Finalizer fin, std::uint32_t payload, ObjectId id) override;
 
   // HeapView: every object not yet freed.
   void for_each_object(const std::function<void(Ref)>& f) const override;

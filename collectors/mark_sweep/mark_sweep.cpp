@@ -18,8 +18,16 @@ MarkSweep::~MarkSweep() = default;
 
 // ---- Objects ----
 
-Object* MarkSweep::allocate(int slots, Finalizer fin, ObjectId id) {
-  Object* o = init_object(memory_.allocate(bytes_for(slots)), slots, fin, id);
+// The block an object of `bytes` gets. The mutant rounds down to ObjectMemory's size classes,
+// so an object whose size is not a multiple of one runs into the next block.
+std::size_t MarkSweep::block_bytes(std::size_t bytes) const {
+  if (bug_ != Bug::size_class_rounded_down) return bytes;
+  return std::max(bytes / ObjectMemory::kAlignment * ObjectMemory::kAlignment, sizeof(Object));
+}
+
+Object* MarkSweep::allocate(int slots, Finalizer fin, std::uint32_t payload, ObjectId id) {
+  void* block = memory_.allocate(block_bytes(bytes_for(slots, payload)));
+  Object* o = init_object(block, slots, fin, payload, id);
   o->next = objects_;
   if (objects_ != nullptr) objects_->prev = o;
   objects_ = o;
@@ -37,7 +45,7 @@ void MarkSweep::free_object(Object* o) {
     objects_ = o->next;
   }
   if (o->next != nullptr) o->next->prev = o->prev;
-  memory_.release(o, bytes_for(o->slot_count));
+  memory_.release(o, block_bytes(bytes_of(o)));
 }
 
 // ---- The collection ----
@@ -199,6 +207,10 @@ std::span<const CollectorInfo> mark_sweep_collectors() {
       {"mark-sweep:java~freed-stays-listed",
        "sweep reports an object freed but leaves it on the object list, its memory kept",
        capabilities(java), "mark-sweep:java", make<java, Bug::freed_stays_listed>},
+      {"mark-sweep:java~size-class-rounded-down",
+       "rounds an object's size down to its size class, not up: an object whose size is not a "
+       "multiple of 16 bytes runs into the next block",
+       capabilities(java), "mark-sweep:java", make<java, Bug::size_class_rounded_down>},
       {"mark-sweep:java~finalize-again",
        "does not check the FINALIZED mark: a resurrected object is finalized again",
        capabilities(java), "mark-sweep:java", make<java, Bug::finalize_again>},

@@ -33,6 +33,7 @@ struct Object {
   Finalizer fin;
   std::uint8_t flags;
   std::uint8_t mark;
+  std::uint32_t payload;
   Object* prev;
   Object* next;
 
@@ -45,11 +46,12 @@ static_assert(sizeof(Object) % alignof(Object*) == 0);
 // Planted bugs (gcfuzz selftest must catch each).
 enum class Bug : std::uint8_t {
   none,
-  mark_skips_last_slot,    // off by one in the mark loop: an object's last slot is not traced
-  clear_only_freed_weak,   // weak references to finalizable survivors (K) are not cleared
-  finalize_again,          // the FINALIZED mark is not checked: resurrected objects finalize again
-  unordered_finalization,  // boehm runs every finalizable object's finalizer (the java rule)
-  freed_stays_listed,      // sweep reports an object freed but leaves it on the object list
+  mark_skips_last_slot,     // off by one in the mark loop: an object's last slot is not traced
+  clear_only_freed_weak,    // weak references to finalizable survivors (K) are not cleared
+  finalize_again,           // the FINALIZED mark is not checked: resurrected objects finalize again
+  unordered_finalization,   // boehm runs every finalizable object's finalizer (the java rule)
+  freed_stays_listed,       // sweep reports an object freed but leaves it on the object list
+  size_class_rounded_down,  // an object's block size is rounded down to its size class, not up
 };
 
 // The mutator ops, roots and finalizer effects come from TracingHeap; this class adds the
@@ -74,9 +76,9 @@ class MarkSweep final : public tracing::TracingHeap<Object> {
   // Marks `mark` on every unmarked object `work` leads to (work list, no recursion).
   void mark_closure(std::vector<Object*>& work, std::uint8_t mark);
 
-  Object* allocate(int slots, Finalizer fin, ObjectId id) override;
+  Object* allocate(int slots, Finalizer fin, std::uint32_t payload, ObjectId id) override;
+  std::size_t block_bytes(std::size_t bytes) const;
   void free_object(Object* o);
-  static std::size_t bytes_for(int slots) { return sizeof(Object) + slots * sizeof(Object*); }
 
   // HeapView: the object list.
   void for_each_object(const std::function<void(Ref)>& f) const override;

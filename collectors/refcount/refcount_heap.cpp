@@ -53,13 +53,16 @@ RefcountHeap::~RefcountHeap() {
   // Object memory goes with memory_.
 }
 
-Object* RefcountHeap::new_object(int slots, Finalizer fin, ObjectId id) {
-  void* block = memory_.allocate(bytes_for(slots));
+// The payload follows the slots in the object's block, filled (fill_payload).
+Object* RefcountHeap::new_object(int slots, Finalizer fin, std::uint32_t payload, ObjectId id) {
+  void* block = memory_.allocate(sizeof(Object) + slots * sizeof(Object*) + payload);
   Object* o = new (block) Object{};
   o->id = id;
   o->slot_count = static_cast<std::uint8_t>(slots);
+  o->payload = payload;
   o->fin = fin;
   std::fill_n(o->slots(), slots, nullptr);
+  fill_payload(id, {reinterpret_cast<std::byte*>(o->slots() + slots), payload});
   young_.append(o);
   return o;
 }
@@ -89,8 +92,8 @@ void RefcountHeap::set_variable(std::string_view var, Object* value) {
 
 // ---- Mutator ops ----
 
-void RefcountHeap::alloc(std::string_view var, int slots, Finalizer fin) {
-  set_variable(var, new_object(slots, fin, ObjectId{next_id_++}));
+void RefcountHeap::alloc(std::string_view var, int slots, Finalizer fin, std::uint32_t payload) {
+  set_variable(var, new_object(slots, fin, payload, ObjectId{next_id_++}));
   drain_deaths();
   end_op();
 }
@@ -267,7 +270,7 @@ void RefcountHeap::run_finalizer(Object* o) {
       incref(o);
       break;
     case Finalizer::alloc: {
-      Object* fresh = new_object(0, Finalizer::none, finalizer_allocations_.provisional(o->id));
+      Object* fresh = new_object(0, Finalizer::none, 0, finalizer_allocations_.provisional(o->id));
       unnumbered_.push_back(fresh);
       if (o->slot_count == 0) {
         pending_deaths_.push_back(fresh);  // the finalizer's only reference goes away
@@ -320,7 +323,7 @@ void RefcountHeap::free_object(Object* o) {
     }
   }
   about_to_free(o);
-  memory_.release(o, bytes_for(o->slot_count));
+  memory_.release(o, bytes_of(o));
 }
 
 void RefcountHeap::end_op() {

@@ -4,8 +4,11 @@
 // (cycles leak); cycle collectors such as trial deletion build on it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,6 +40,7 @@ struct Object {
   Finalizer fin;
   std::uint8_t flags;
   std::uint8_t gc_flags;
+  std::uint32_t payload;  // bytes after the slots (`alloc V N bytes=B`)
   std::int64_t refcount;
   Object* gc_prev;
   Object* gc_next;
@@ -104,7 +108,7 @@ class RefcountHeap : public Collector, protected HeapView {
   RefcountHeap(Observer& observer, Policy policy, RefcountBug bug = RefcountBug::none);
   ~RefcountHeap() override;
 
-  void alloc(std::string_view var, int slots, Finalizer fin) override;
+  void alloc(std::string_view var, int slots, Finalizer fin, std::uint32_t payload) override;
   void link(std::string_view target, int slot, std::string_view source) override;
   void unlink(std::string_view target, int slot) override;
   void load(std::string_view var, std::string_view source, int slot) override;
@@ -171,16 +175,22 @@ class RefcountHeap : public Collector, protected HeapView {
   ObjectId id(Ref o) const override { return static_cast<const Object*>(o)->id; }
   int slot_count(Ref o) const override { return static_cast<const Object*>(o)->slot_count; }
   Ref slot(Ref o, int i) const override { return static_cast<const Object*>(o)->slots()[i]; }
+  std::optional<std::span<const std::byte>> payload(Ref r) const override {
+    const auto* o = static_cast<const Object*>(r);
+    return std::span{reinterpret_cast<const std::byte*>(o->slots() + o->slot_count), o->payload};
+  }
   std::optional<std::int64_t> refcount(Ref o) const override {
     return static_cast<const Object*>(o)->refcount;
   }
 
-  Object* new_object(int slots, Finalizer fin, ObjectId id);
+  Object* new_object(int slots, Finalizer fin, std::uint32_t payload, ObjectId id);
   Object* lookup(std::string_view var) const;
   void set_variable(std::string_view var, Object* value);
   void forget_weak(std::string_view weak);
   void free_object(Object* o);
-  static std::size_t bytes_for(int slots) { return sizeof(Object) + slots * sizeof(Object*); }
+  static std::size_t bytes_of(const Object* o) {
+    return sizeof(Object) + o->slot_count * sizeof(Object*) + o->payload;
+  }
 
   struct NameHash {
     using is_transparent = void;

@@ -34,12 +34,13 @@ void* Space::allocate(std::size_t bytes) {
   if (blocks_.empty() || blocks_.back().capacity - blocks_.back().top < bytes) {
     // Doubling keeps the number of blocks logarithmic in the heap's size.
     const std::size_t last = blocks_.empty() ? 0 : blocks_.back().capacity;
-    add_block(std::max({kMinBlock, 2 * last, bytes}));
+    add_block(std::max({kMinBlock, 2 * last, grows_for_large_ ? bytes : 0}));
   }
   Block& b = blocks_.back();
   char* p = b.base + b.top;
+  // Never past the block: an object that overruns it (a bug) then traps where it does.
+  ASAN_UNPOISON_MEMORY_REGION(p, std::min(bytes, b.capacity - b.top));
   b.top += bytes;
-  ASAN_UNPOISON_MEMORY_REGION(p, bytes);
   return p;
 }
 
@@ -70,10 +71,14 @@ std::size_t Space::used() const {
 
 // ---- Semispace: objects ----
 
-Semispace::Semispace(Observer& observer, Bug bug) : TracingHeap(observer), bug_(bug) {}
+Semispace::Semispace(Observer& observer, Bug bug)
+    : TracingHeap(observer),
+      bug_(bug),
+      active_(bug != Bug::no_growth_for_large),
+      reserve_(bug != Bug::no_growth_for_large) {}
 
-Object* Semispace::allocate(int slots, Finalizer fin, ObjectId id) {
-  return init_object(active_.allocate(Object::size_for(slots)), slots, fin, id);
+Object* Semispace::allocate(int slots, Finalizer fin, std::uint32_t payload, ObjectId id) {
+  return init_object(active_.allocate(Object::size_for(slots, payload)), slots, fin, payload, id);
 }
 
 // ---- The collection ----
@@ -224,6 +229,10 @@ std::span<const CollectorInfo> semispace_collectors() {
       {"semispace:java~unscanned-finalizable",
        "copies finalizable trash but does not scan it: its slots keep from-space addresses",
        kCapabilities, "semispace:java", make<Bug::finalizable_unscanned>},
+      {"semispace:java~no-growth-for-large",
+       "a space grows by twice its last block even when a large object needs more: the object "
+       "overruns the new block",
+       kCapabilities, "semispace:java", make<Bug::no_growth_for_large>},
   };
   return entries;
 }

@@ -28,14 +28,19 @@ struct Object {
   Finalizer fin;
   std::uint8_t flags;
   std::uint8_t unused;
+  std::uint32_t payload;
   Object* forward;
 
   Object** slots() { return reinterpret_cast<Object**>(this + 1); }
   Object* const* slots() const { return reinterpret_cast<Object* const*>(this + 1); }
-  static std::size_t size_for(int slots) { return sizeof(Object) + slots * sizeof(Object*); }
-  std::size_t size() const { return size_for(slot_count); }
+  // The block, payload included, rounded up so that the next object is aligned.
+  static std::size_t size_for(int slots, std::uint32_t payload) {
+    return (sizeof(Object) + slots * sizeof(Object*) + payload + alignof(Object) - 1) /
+           alignof(Object) * alignof(Object);
+  }
+  std::size_t size() const { return size_for(slot_count, payload); }
 };
-static_assert(sizeof(Object) == 16 && sizeof(Object) % alignof(Object*) == 0);
+static_assert(sizeof(Object) == 24 && sizeof(Object) % alignof(Object*) == 0);
 
 // One semispace: bump allocation over a list of blocks (a new block when the last is full;
 // a collection sizes the space it copies into to hold everything it might copy). Every byte
@@ -49,7 +54,9 @@ class Space {
     std::size_t offset = 0;
   };
 
-  Space() = default;
+  // A space adds a block at least as large as the object that does not fit the last one; with
+  // `grows_for_large` false (a mutant's) only as large as twice the last block.
+  explicit Space(bool grows_for_large = true) : grows_for_large_(grows_for_large) {}
   Space(const Space&) = delete;
   Space& operator=(const Space&) = delete;
   ~Space();
@@ -80,6 +87,7 @@ class Space {
     std::size_t top;  // bytes allocated; [top, capacity) is poisoned
   };
   void add_block(std::size_t capacity);
+  bool grows_for_large_;
   static void release(const Block& b);
 
   std::vector<Block> blocks_;
@@ -91,6 +99,7 @@ enum class Bug : std::uint8_t {
   stale_weak_references,  // weak referents that survive are not updated through forwarding
   revived_not_a_root,     // the `revived` list is neither traced nor updated
   finalizable_unscanned,  // objects copied in the K pass are not scanned: their slots stay stale
+  no_growth_for_large,    // a new block is twice the last, even when a large object needs more
 };
 
 // The mutator ops, roots and finalizer effects come from TracingHeap; this class adds the
@@ -115,7 +124,7 @@ class Semispace final : public tracing::TracingHeap<Object> {
   // The to-space copy of from-space object `o` (null for null), copying it on first sight.
   Object* forward(Object* o);
 
-  Object* allocate(int slots, Finalizer fin, ObjectId id) override;
+  Object* allocate(int slots, Finalizer fin, std::uint32_t payload, ObjectId id) override;
 
   // HeapView: the active space.
   void for_each_object(const std::function<void(Ref)>& f) const override;

@@ -10,10 +10,12 @@
 
 #include <algorithm>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,14 +26,15 @@
 
 namespace gcfuzz::tracing {
 
-// What TracingHeap needs of a collector's object: its id, slot count and finalizer kind, a
-// `flags` byte whose Object::kFinalized bit says the finalizer has run (java finalizes at
-// most once), and its slots. The rest of the layout (marks, forwarding, list links, size
-// header) is the collector's own.
+// What TracingHeap needs of a collector's object: its id, slot count, payload size and
+// finalizer kind, a `flags` byte whose Object::kFinalized bit says the finalizer has run (java
+// finalizes at most once), and its slots, followed in the same block by the payload
+// (`bytes_for`). The rest of the layout (marks, forwarding, list links) is the collector's own.
 template <class Object>
 concept TracedObject = requires(Object& o, const Object& c) {
   requires std::same_as<decltype(o.id), ObjectId>;
   requires std::same_as<decltype(o.slot_count), std::uint8_t>;
+  requires std::same_as<decltype(o.payload), std::uint32_t>;
   requires std::same_as<decltype(o.fin), Finalizer>;
   requires std::same_as<decltype(o.flags), std::uint8_t>;
   { Object::kFinalized } -> std::convertible_to<std::uint8_t>;
@@ -58,7 +61,7 @@ template <TracedObject Object>
 class TracingHeap : public Collector, protected HeapView {
  public:
   // Each op: before_op, the op's lookups and stores (with their hooks), end_op.
-  void alloc(std::string_view var, int slots, Finalizer fin) final;
+  void alloc(std::string_view var, int slots, Finalizer fin, std::uint32_t payload) final;
   void link(std::string_view target, int slot, std::string_view source) final;
   void unlink(std::string_view target, int slot) final;
   void load(std::string_view var, std::string_view source, int slot) final;
@@ -80,7 +83,8 @@ class TracingHeap : public Collector, protected HeapView {
   // A new object with `slots` null slots, referenced from nowhere yet. Called by `alloc`
   // (then stored in its variable) and by an `alloc` finalizer during a collection (a 0-slot
   // object with a provisional id, renumbered by end_op).
-  virtual Object* allocate(int slots, Finalizer fin, ObjectId id) = 0;
+  // `payload` bytes follow the slots in the object's block (bytes_for).
+  virtual Object* allocate(int slots, Finalizer fin, std::uint32_t payload, ObjectId id) = 0;
 
   // Called once at the start of every mutator op (every op but `collect`), before it looks
   // anything up.
@@ -107,9 +111,17 @@ class TracingHeap : public Collector, protected HeapView {
 
   // ---- Helpers for the collector ----
 
-  // For `allocate`: starts an object's life in `block` (room for `slots` slots): its header
-  // zeroed but for id, slot count and finalizer kind, its slots null.
-  static Object* init_object(void* block, int slots, Finalizer fin, ObjectId id);
+  // The block an object needs: header, slots, payload.
+  static std::size_t bytes_for(int slots, std::uint32_t payload) {
+    return sizeof(Object) + slots * sizeof(Object*) + payload;
+  }
+  static std::size_t bytes_of(const Object* o) { return bytes_for(o->slot_count, o->payload); }
+
+  // For `allocate`: starts an object's life in `block` (bytes_for(slots, payload)): its header
+  // zeroed but for id, slot count, payload size and finalizer kind, its slots null, its
+  // payload filled (fill_payload).
+  static Object* init_object(void* block, int slots, Finalizer fin, std::uint32_t payload,
+                             ObjectId id);
 
   // Calls f on every root slot: the strong variables, then `revived`, then `garbage` (a
   // moving collector assigns the new address through the reference).
@@ -175,6 +187,10 @@ class TracingHeap : public Collector, protected HeapView {
   ObjectId id(Ref o) const final { return static_cast<const Object*>(o)->id; }
   int slot_count(Ref o) const final { return static_cast<const Object*>(o)->slot_count; }
   Ref slot(Ref o, int i) const final { return static_cast<const Object*>(o)->slots()[i]; }
+  std::optional<std::span<const std::byte>> payload(Ref r) const final {
+    const auto* o = static_cast<const Object*>(r);
+    return std::span{reinterpret_cast<const std::byte*>(o->slots() + o->slot_count), o->payload};
+  }
 
   std::map<std::string, WeakVariable, std::less<>> weak_;
   FinalizerAllocations finalizer_allocations_;
@@ -185,9 +201,10 @@ class TracingHeap : public Collector, protected HeapView {
 // ---- Definitions ----
 
 template <TracedObject Object>
-void TracingHeap<Object>::alloc(std::string_view var, int slots, Finalizer fin) {
+void TracingHeap<Object>::alloc(std::string_view var, int slots, Finalizer fin,
+                                std::uint32_t payload) {
   before_op(MutatorOp::alloc);
-  set_variable(var, allocate(slots, fin, ObjectId{next_id_++}), MutatorOp::alloc);
+  set_variable(var, allocate(slots, fin, payload, ObjectId{next_id_++}), MutatorOp::alloc);
   end_op();
 }
 
@@ -261,12 +278,15 @@ void TracingHeap<Object>::clear(RootList list) {
 }
 
 template <TracedObject Object>
-Object* TracingHeap<Object>::init_object(void* block, int slots, Finalizer fin, ObjectId id) {
+Object* TracingHeap<Object>::init_object(void* block, int slots, Finalizer fin,
+                                         std::uint32_t payload, ObjectId id) {
   Object* o = new (block) Object{};
   o->id = id;
   o->slot_count = static_cast<std::uint8_t>(slots);
+  o->payload = payload;
   o->fin = fin;
   std::fill_n(o->slots(), slots, nullptr);
+  fill_payload(id, {reinterpret_cast<std::byte*>(o->slots() + slots), payload});
   return o;
 }
 
@@ -360,7 +380,7 @@ void TracingHeap<Object>::run_finalizer(Object* o) {
       revived_.push_back(o);
       break;
     case Finalizer::alloc: {
-      Object* fresh = allocate(0, Finalizer::none, finalizer_allocations_.provisional(o->id));
+      Object* fresh = allocate(0, Finalizer::none, 0, finalizer_allocations_.provisional(o->id));
       unnumbered_.push_back(fresh);
       if (o->slot_count > 0) store_slot(o, 0, fresh, StoredBy::finalizer);
       break;

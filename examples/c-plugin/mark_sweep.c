@@ -110,8 +110,10 @@ static weak_binding* find_weak(const heap* h, const char* name) {
   return NULL;
 }
 
-static object* new_object(heap* h, int32_t slots, uint32_t finalizer, gcfuzz_object_id id) {
-  object* o = calloc(1, sizeof *o + (size_t)slots * sizeof(object*));
+/* The payload (`bytes=B`) follows the slots in the same block: malloc sees the real sizes. */
+static object* new_object(heap* h, int32_t slots, uint32_t finalizer, uint64_t payload,
+                          gcfuzz_object_id id) {
+  object* o = calloc(1, sizeof *o + (size_t)slots * sizeof(object*) + (size_t)payload);
   if (!o) abort();
   o->id = id;
   o->finalizer = finalizer;
@@ -124,8 +126,7 @@ static object* new_object(heap* h, int32_t slots, uint32_t finalizer, gcfuzz_obj
 
 static void op_alloc(void* c, const char* var, int32_t slots, uint32_t finalizer, uint64_t size) {
   heap* h = c;
-  (void)size;
-  set_variable(h, var, new_object(h, slots, finalizer, h->next_id++));
+  set_variable(h, var, new_object(h, slots, finalizer, size, h->next_id++));
 }
 
 static void op_link(void* c, const char* target, int32_t slot, const char* source) {
@@ -294,7 +295,7 @@ static void op_collect(void* c, int32_t young) {
     if (f->finalizer == GCFUZZ_FINALIZER_RESURRECT) {
       push(&h->revived, f);
     } else if (f->finalizer == GCFUZZ_FINALIZER_ALLOC) {
-      object* fresh = new_object(h, 0, GCFUZZ_FINALIZER_NONE, GCFUZZ_PROVISIONAL_ID_BIT | f->id);
+      object* fresh = new_object(h, 0, GCFUZZ_FINALIZER_NONE, 0, GCFUZZ_PROVISIONAL_ID_BIT | f->id);
       if (f->slot_count > 0) f->slots[0] = fresh;
       push(&allocated, fresh);
     }

@@ -71,9 +71,11 @@ const SENTINEL = Symbol('end of collection');
 // A trace object: its id (the N of @N) and a fixed number of slots, each null or another
 // TraceObject.
 class TraceObject {
-  constructor(id, slotCount) {
+  constructor(id, slotCount, payloadBytes) {
     this.id = id;
     this.slots = new Array(slotCount).fill(null);
+    // `bytes=N`: memory the object owns, on V8's heap (off it past a few KiB), freed with it.
+    if (payloadBytes > 0) this.payload = new Uint8Array(payloadBytes);
   }
 }
 
@@ -137,8 +139,8 @@ class Trace {
     return this.variables.get(name) || null;
   }
 
-  alloc(name, slotCount) {
-    const object = new TraceObject(this.nextId++, slotCount);
+  alloc(name, slotCount, payloadBytes) {
+    const object = new TraceObject(this.nextId++, slotCount, payloadBytes);
     this.objects.set(object.id, new WeakRef(object));
     this.frees.register(object, object.id);
     this.variables.set(name, object);
@@ -309,14 +311,20 @@ function performOp(words) {
   const [op, a, b, c] = words;
   switch (op) {
     case 'alloc': {
-      argumentCount(words, 2, 3);
+      argumentCount(words, 2, 3, 4);
       if (!/^\d+$/.test(b) || Number(b) > MAX_SLOTS) throw new RequestError(`bad slot count: ${b}`);
-      if (c !== undefined && c !== 'fin=none') {
-        if (!c.startsWith('fin=')) throw new RequestError(`expected fin=KIND, found ${c}`);
-        return {unsupported: `${c}: a FinalizationRegistry callback never sees its object, so ` +
-          'JavaScript has no finalizer that can observe, resurrect or allocate from it'};
+      const rest = words.slice(3);
+      if (rest.length > 0 && rest[0].startsWith('fin=')) {
+        const fin = rest.shift();
+        if (fin !== 'fin=none') {
+          return {unsupported: `${fin}: a FinalizationRegistry callback never sees its object, ` +
+            'so JavaScript has no finalizer that can observe, resurrect or allocate from it'};
+        }
       }
-      trace.alloc(a, Number(b));
+      let payloadBytes = 0;
+      if (rest.length > 0 && /^bytes=\d+$/.test(rest[0])) payloadBytes = Number(rest.shift().slice(6));
+      if (rest.length > 0) throw new RequestError(`expected fin=KIND or bytes=N, found ${rest[0]}`);
+      trace.alloc(a, Number(b), payloadBytes);
       break;
     }
     case 'link': argumentCount(words, 3); trace.link(a, parseSlotIndex(b), c); break;

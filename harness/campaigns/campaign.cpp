@@ -2,6 +2,7 @@
 // and shrinks each first divergence with one isolated run per candidate.
 #include "harness/campaigns/campaign.h"
 
+#include <array>
 #include <charconv>
 #include <string>
 
@@ -10,10 +11,14 @@
 
 #include "harness/isolation/serialize.h"
 #include "harness/trace/generators.h"
+#include "harness/trace/minimizer.h"
 
 namespace gcfuzz {
 
 namespace {
+
+// Above this many ops, a trace RapidCheck shrank is minimized further (run_campaign).
+constexpr std::size_t kMinimizeAbove = 10;
 
 using Clock = std::chrono::steady_clock;
 
@@ -32,6 +37,7 @@ struct WorkerPlan {
   std::size_t first_trace;
   std::size_t max_traces;
   std::size_t max_ops;
+  HeapShape heap;
   std::vector<const CollectorInfo*> active;  // by position in the campaign's collector list
   std::vector<std::size_t> positions;
   Clock::time_point deadline;
@@ -41,7 +47,7 @@ void work(const WorkerPlan& plan, const std::function<void(std::string_view)>& s
   const Isolation in_process{.fork = false};
   for (std::size_t t = plan.first_trace; t < plan.max_traces; ++t) {
     if (Clock::now() >= plan.deadline) return;
-    const Trace trace = campaign_trace(plan.seed, t, plan.max_ops).value();
+    const Trace trace = campaign_trace(plan.seed, t, plan.max_ops, plan.heap).value();
     for (std::size_t i = 0; i < plan.active.size(); ++i) {
       send(fmt::format("C {} {}", t, plan.positions[i]));
       const LaneResult r = run_lane(trace, *plan.active[i], in_process);
@@ -78,8 +84,12 @@ bool CampaignResult::any_finding() const {
   return false;
 }
 
-rc::Shrinkable<Trace> campaign_trace(std::uint64_t seed, std::size_t index, std::size_t max_ops) {
-  static const rc::Gen<Trace> generator = trace_generator();
+rc::Shrinkable<Trace> campaign_trace(std::uint64_t seed, std::size_t index, std::size_t max_ops,
+                                     HeapShape heap) {
+  static const std::array<rc::Gen<Trace>, 3> generators = {
+      trace_generator({.heap = HeapShape::small}), trace_generator({.heap = HeapShape::large}),
+      trace_generator({.heap = HeapShape::mixed})};
+  const rc::Gen<Trace>& generator = generators[static_cast<int>(heap)];
   const rc::Random random(rc::Random::Key{seed, index, 0x6763667a7a, 0});
   // Lengths vary from trace to trace, up to max_ops: small traces find simple bugs fast.
   const int size = static_cast<int>(index % std::max<std::size_t>(max_ops, 1));
@@ -133,7 +143,8 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
 
   std::size_t next = 0;
   while (next < options.max_traces && Clock::now() < deadline) {
-    WorkerPlan plan{options.seed, next, options.max_traces, options.max_ops, {}, {}, deadline};
+    WorkerPlan plan{options.seed, next,    options.max_traces, options.max_ops, options.heap, {},
+                    {},           deadline};
     for (std::size_t i = 0; i < result.tallies.size(); ++i) {
       if (!result.tallies[i].finding) {
         plan.active.push_back(result.tallies[i].collector);
@@ -201,7 +212,8 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
 
     // Shrink the divergence: the same check must fail on the same collector.
     CollectorTally& tally = result.tallies[at_collector];
-    const rc::Shrinkable<Trace> original = campaign_trace(options.seed, at_trace, options.max_ops);
+    const rc::Shrinkable<Trace> original =
+        campaign_trace(options.seed, at_trace, options.max_ops, options.heap);
     ++tally.traces;
     tally.ops += original.value().ops.size();
     Finding f;
@@ -218,6 +230,18 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
     f.shrink_steps = shrunk.steps;
     f.shrink_tries = shrunk.tries;
     f.shrink_stopped_by_time = shrunk.stopped_by_time;
+    // RapidCheck shrinks an allocation burst only from its end; delta debugging over the ops
+    // then removes what the generator's shrink tree cannot, within the same budget of tries
+    // (a trace RapidCheck brought to a few ops is left as it is: every try forks a child).
+    if (!f.shrink_stopped_by_time && f.shrink_tries < options.shrink_tries &&
+        f.shrunk.ops.size() > kMinimizeAbove) {
+      const std::size_t before = f.shrunk.ops.size();
+      MinimizeResult minimized =
+          minimize(f.shrunk, still_fails, options.shrink_tries - f.shrink_tries);
+      f.shrink_tries += minimized.tests;
+      if (minimized.trace.ops.size() < before) ++f.shrink_steps;
+      f.shrunk = std::move(minimized.trace);
+    }
     const LaneResult final_run = run_lane(f.shrunk, *tally.collector, options.isolation);
     f.divergence = final_run.divergence ? *final_run.divergence : first;
     tally.finding = std::move(f);

@@ -21,6 +21,7 @@
 #include "gcfuzz/collector.hpp"
 #include "harness/engine/divergence.h"
 #include "harness/isolation/isolated_runner.h"
+#include "harness/trace/sizes.h"
 #include "model/ops.h"
 
 namespace gcfuzz {
@@ -36,7 +37,8 @@ struct CampaignOptions {
   std::uint64_t seed = 1;
   std::size_t max_traces = 1000;
   std::optional<std::chrono::milliseconds> time_limit;  // stop at whichever comes first
-  std::size_t max_ops = 64;                             // ops per trace, at most
+  std::size_t max_ops = 64;           // commands per trace, at most (an allocation burst is one)
+  HeapShape heap = HeapShape::mixed;  // payload sizes and bursts (harness/trace/sizes.h)
   Isolation isolation;
   // Shrinking is budgeted in candidate traces tried, so that the same seed gives the same
   // shrunk trace on a busy machine and an idle one; the time limit is only a safety net
@@ -80,7 +82,8 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
                             const CampaignOptions& options);
 
 // Trace `index` of the campaign with `seed` (the same every time), with its shrinks.
-rc::Shrinkable<Trace> campaign_trace(std::uint64_t seed, std::size_t index, std::size_t max_ops);
+rc::Shrinkable<Trace> campaign_trace(std::uint64_t seed, std::size_t index, std::size_t max_ops,
+                                     HeapShape heap = HeapShape::mixed);
 
 struct ShrinkResult {
   Trace trace;

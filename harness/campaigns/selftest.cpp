@@ -152,6 +152,7 @@ nlohmann::json mutation_score(const SelftestOptions& options, std::ostream* log)
   CampaignOptions campaign;
   campaign.seed = options.seed;
   campaign.max_traces = options.traces;
+  campaign.heap = heap_shape_from_name(options.heap).value_or(HeapShape::mixed);
   campaign.time_limit =
       std::chrono::milliseconds(static_cast<long long>(options.time_seconds * 1000));
   campaign.isolation.fork = options.fork;

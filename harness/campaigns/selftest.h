@@ -19,6 +19,7 @@ struct SelftestOptions {
   std::vector<std::string> mutants;  // default: every mutant
   std::uint64_t seed = 1;
   std::size_t traces = 20000;  // budget per mutant
+  std::string heap = "mixed";  // small | large | mixed (harness/trace/sizes.h)
   double time_seconds = 120;   // budget per mutant
   bool fork = true;
   std::string format = "text";           // text | md | json

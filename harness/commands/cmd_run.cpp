@@ -57,6 +57,7 @@ int run_command(const RunOptions& options) {
   CampaignOptions campaign;
   campaign.seed = options.seed;
   campaign.max_ops = options.ops;
+  campaign.heap = heap_shape_from_name(options.heap).value_or(HeapShape::mixed);
   campaign.max_traces = options.traces         ? *options.traces
                         : options.time_seconds ? std::numeric_limits<std::size_t>::max()
                                                : 1000;

@@ -64,6 +64,7 @@ struct RunOptions {
   std::uint64_t seed = 1;
   std::optional<std::size_t> traces;
   std::size_t ops = 64;
+  std::string heap = "mixed";  // small | large | mixed (harness/trace/sizes.h)
   std::optional<double> time_seconds;
   std::optional<std::string> save_dir;
   std::size_t shrink_tries = 5000;

@@ -113,8 +113,15 @@ int main(int argc, char** argv) {
       ->add_option("--traces", run.traces,
                    "Stop after this many traces (default 1000, or unlimited with --time)")
       ->check(within<std::size_t>(1, kMaxTraces));
-  run_cmd->add_option("--ops", run.ops, "Ops per trace, at most")
+  run_cmd
+      ->add_option("--ops", run.ops, "Ops per trace, at most (an allocation burst counts as one)")
       ->check(within<std::size_t>(1, 100000));
+  run_cmd
+      ->add_option("--heap", run.heap,
+                   "Payload sizes: small (up to 256 bytes, no bursts), large (KiB to MiB, "
+                   "frequent allocation bursts) or mixed (heavy-tailed, some bursts)")
+      ->check(CLI::IsMember({"small", "large", "mixed"}))
+      ->capture_default_str();
   run_cmd->add_option("--time", run.time_seconds, "Stop after this many seconds")
       ->check(within(0.001, kMaxSeconds));
   run_cmd
@@ -227,6 +234,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   selftest_cmd->add_option("--traces", selftest.traces, "Trace budget per mutant")
       ->check(within<std::size_t>(1, kMaxTraces))
+      ->capture_default_str();
+  selftest_cmd->add_option("--heap", selftest.heap, "Payload sizes of the traces, as for run")
+      ->check(CLI::IsMember({"small", "large", "mixed"}))
       ->capture_default_str();
   selftest_cmd->add_option("--time", selftest.time_seconds, "Time budget per mutant, in seconds")
       ->check(within(0.001, kMaxSeconds))

@@ -198,6 +198,40 @@ std::optional<Divergence> check_heap(const Model& model, const Capabilities& cap
   return found;
 }
 
+namespace {
+
+// An object's payload, where the collector keeps it now: the size it was allocated with, and
+// fill_payload's bytes in its first and last kPayloadEdge.
+std::optional<Divergence> check_payload(const Model& model, const HeapView& view, HeapView::Ref ref,
+                                        ObjectId id) {
+  const std::optional<std::span<const std::byte>> payload = view.payload(ref);
+  if (!payload) return std::nullopt;
+  const std::size_t size = model.payload(id);
+  if (payload->size() != size) {
+    return divergence(Check::integrity,
+                      fmt::format("{} has a payload of {} bytes, but was allocated with {}", at(id),
+                                  payload->size(), size),
+                      {id});
+  }
+  const std::size_t edge = std::min(size, kPayloadEdge);
+  for (std::size_t i : {std::size_t{0}, size - edge}) {
+    for (std::size_t j = i; j < i + edge; ++j) {
+      if ((*payload)[j] != payload_byte(id, j)) {
+        return divergence(
+            Check::integrity,
+            fmt::format("{}'s payload is overwritten: byte {} of {} is {:#04x}, not {:#04x} as "
+                        "allocated (a block too small, an overlap, or a copy that lost it)",
+                        at(id), j, size, static_cast<unsigned>((*payload)[j]),
+                        static_cast<unsigned>(payload_byte(id, j))),
+            {id});
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<Divergence> check_object_list(const Model& model, const CollectorHistory& history,
                                             const HeapView& view) {
   std::vector<bool> listed(model.object_count(), false);
@@ -220,6 +254,7 @@ std::optional<Divergence> check_object_list(const Model& model, const CollectorH
           divergence(Check::integrity, fmt::format("the collector lists {} twice", at(id)), {id});
     } else {
       listed[id.value] = true;
+      found = check_payload(model, view, ref, id);
     }
   });
   if (found) return found;

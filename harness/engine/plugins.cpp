@@ -63,8 +63,8 @@ class PluginCollector final : public Collector, public HeapView {
   PluginCollector(const PluginCollector&) = delete;
   PluginCollector& operator=(const PluginCollector&) = delete;
 
-  void alloc(std::string_view var, int slots, Finalizer fin) override {
-    ops_.alloc(self(), CName(var), slots, static_cast<std::uint32_t>(fin), 0);
+  void alloc(std::string_view var, int slots, Finalizer fin, std::uint32_t payload) override {
+    ops_.alloc(self(), CName(var), slots, static_cast<std::uint32_t>(fin), payload);
   }
   void link(std::string_view target, int slot, std::string_view source) override {
     ops_.link(self(), CName(target), slot, CName(source));

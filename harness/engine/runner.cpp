@@ -37,7 +37,7 @@ void perform(Collector& c, const Op& op) {
       [&](const auto& o) {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, Alloc>) {
-          c.alloc(o.var.name, o.slots.count, o.fin.kind);
+          c.alloc(o.var.name, o.slots.count, o.fin.kind, o.payload.bytes);
         } else if constexpr (std::is_same_v<T, Link>) {
           c.link(o.target.name, o.slot.index, o.source.name);
         } else if constexpr (std::is_same_v<T, Unlink>) {

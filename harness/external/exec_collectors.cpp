@@ -374,8 +374,8 @@ class PeerCollector final : public Collector, public HeapView {
     }
   }
 
-  void alloc(std::string_view var, int slots, Finalizer fin) override {
-    send(Alloc{{std::string(var)}, {slots}, {fin}});
+  void alloc(std::string_view var, int slots, Finalizer fin, std::uint32_t payload) override {
+    send(Alloc{{std::string(var)}, {slots}, {fin}, {payload}});
   }
   void link(std::string_view target, int slot, std::string_view source) override {
     send(Link{{std::string(target)}, {slot}, {std::string(source)}});

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -22,20 +23,28 @@ struct GenState {
   static constexpr int kUnknownSlots = 2;  // after load or deref: some object, or null
   std::vector<int> strong;                 // per strong name: slot count, or kUnbound
   std::vector<bool> weak;                  // per weak name: bound
+  std::uint64_t payload = 0;               // bytes of payload allocated so far
+  HeapShape heap = HeapShape::mixed;
 };
 
 struct NoSystem {};
 
-// One op of the trace as a RapidCheck command; applying it updates what is bound.
+// One op of the trace as a RapidCheck command, or several for an allocation burst (which
+// shrinking removes or shortens as one); applying it updates what is bound.
 struct OpCommand final : rc::state::Command<GenState, NoSystem> {
-  explicit OpCommand(Op o) : op(std::move(o)) {}
-  Op op;
+  explicit OpCommand(Op o) { ops.push_back(std::move(o)); }
+  explicit OpCommand(std::vector<Op> o) : ops(std::move(o)) {}
+  std::vector<Op> ops;
 
   void apply(GenState& s) const override;
-  void show(std::ostream& os) const override { os << print_op(op); }
+  void show(std::ostream& os) const override {
+    for (const Op& op : ops) os << print_op(op) << '\n';
+  }
 };
 
 using CommandPtr = std::shared_ptr<const rc::state::Command<GenState, NoSystem>>;
+
+void apply_one(GenState& s, const Op& op);
 
 std::string strong_name(int i) {
   return std::string(1, static_cast<char>('a' + i));
@@ -55,11 +64,16 @@ int weak_index(const std::string& name) {
 }
 
 void OpCommand::apply(GenState& s) const {
+  for (const Op& op : ops) apply_one(s, op);
+}
+
+void apply_one(GenState& s, const Op& op) {
   std::visit(
       [&](const auto& o) {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, Alloc>) {
           s.strong[strong_index(o.var.name)] = o.slots.count;
+          s.payload += o.payload.bytes;
         } else if constexpr (std::is_same_v<T, Load> || std::is_same_v<T, Deref>) {
           s.strong[strong_index(o.var.name)] = GenState::kUnknownSlots;
         } else if constexpr (std::is_same_v<T, Copy>) {
@@ -128,12 +142,71 @@ rc::Gen<Finalizer> gen_finalizer() {
                                             {3, rc::gen::just(Finalizer::legacy)}});
 }
 
+// A payload size from the shape's buckets (sizes.h); 0 once the trace has used its budget.
+rc::Gen<std::uint32_t> gen_payload(const GenState& s) {
+  if (s.payload >= kGeneratedPayloadBudget) return rc::gen::just(std::uint32_t{0});
+  const std::span<const SizeBucket> buckets = size_buckets(s.heap);
+  // A bucket by weight, then a size in it, from the generator's random source. A size shrinks
+  // in one step, to 0 (no payload): a boundary bug needs its exact size, and shrinking it bit
+  // by bit would cost every alloc of a failing trace a dozen candidate traces.
+  return rc::Gen<std::uint32_t>([buckets](const rc::Random& random, int) {
+    rc::Random r = random;
+    int total = 0;
+    for (const SizeBucket& b : buckets) total += b.weight;
+    int point = static_cast<int>(r.next() % static_cast<std::uint64_t>(total));
+    std::size_t i = 0;
+    while (point >= buckets[i].weight) point -= buckets[i++].weight;
+    const std::uint64_t bits = r.next();
+    const std::uint32_t size = size_in(buckets[i], static_cast<std::uint32_t>(bits),
+                                       static_cast<std::uint32_t>(bits >> 32));
+    return rc::shrinkable::shrinkRecur(size, [](std::uint32_t v) {
+      return v == 0 ? rc::Seq<std::uint32_t>() : rc::seq::just(std::uint32_t{0});
+    });
+  });
+}
+
 template <class T>
 CommandPtr command(T op) {
   return std::make_shared<const OpCommand>(Op{std::move(op)});
 }
 
-enum class Kind { alloc, link, unlink, load, copy, drop, weak, deref, collect, clear };
+enum class Kind { alloc, link, unlink, load, copy, drop, weak, deref, collect, clear, burst };
+
+// An allocation burst: new objects, each with its own payload, into `temp` (`alloc temp 1
+// bytes=B`); every fourth joins a chain that `holder` keeps (`link temp 0 holder`, `copy
+// holder temp`), so the heap grows by its payloads until a drop, while the others are
+// garbage as soon as the next one is allocated.
+// Shrinking shortens the burst (the sizes come from one seed, not one generator each: a burst
+// of 300 sizes, each shrunk on its own, would cost thousands of candidate traces).
+rc::Gen<CommandPtr> gen_burst(const GenState& s) {
+  using namespace rc;
+  const auto count = gen::resize(100, gen::inRange(1, kBurstMax + 1));
+  const auto seed = gen::noShrink(gen::resize(100, gen::inRange<std::uint32_t>(0, UINT32_MAX)));
+  return gen::map(gen::tuple(gen_strong(s), gen_strong(s), count, seed), [s](const auto& t) {
+    const auto& [holder, temp, objects, key] = t;
+    const std::span<const SizeBucket> buckets = size_buckets(s.heap);
+    int total = 0;
+    for (const SizeBucket& b : buckets) total += b.weight;
+    std::mt19937 rng(key);
+    std::vector<Op> ops;
+    std::uint64_t used = s.payload;
+    for (int i = 0; i < objects; ++i) {
+      int point = static_cast<int>(rng() % static_cast<std::uint32_t>(total));
+      std::size_t b = 0;
+      while (point >= buckets[b].weight) point -= buckets[b++].weight;
+      const std::uint32_t a = static_cast<std::uint32_t>(rng());
+      std::uint32_t size = size_in(buckets[b], a, static_cast<std::uint32_t>(rng()));
+      if (used + size > kGeneratedPayloadBudget) size = 0;
+      used += size;
+      ops.push_back(Alloc{Var{temp}, SlotCount{1}, {}, PayloadField{size}});
+      if (i % 4 == 3) {
+        ops.push_back(Link{Var{temp}, Slot{0}, Var{holder}});
+        ops.push_back(Copy{Var{holder}, Var{temp}});
+      }
+    }
+    return CommandPtr{std::make_shared<const OpCommand>(std::move(ops))};
+  });
+}
 
 // The generator of one kind of op, given what is bound.
 rc::Gen<CommandPtr> gen_op(Kind kind, const GenState& s) {
@@ -142,11 +215,13 @@ rc::Gen<CommandPtr> gen_op(Kind kind, const GenState& s) {
     case Kind::alloc:
       return gen::map(
           gen::tuple(gen::inRange<int>(0, static_cast<int>(s.strong.size())), gen_slot_count(),
-                     gen_finalizer()),
-          [](const std::tuple<int, int, Finalizer>& t) {
+                     gen_finalizer(), gen_payload(s)),
+          [](const std::tuple<int, int, Finalizer, std::uint32_t>& t) {
             return command(Alloc{Var{strong_name(std::get<0>(t))}, SlotCount{std::get<1>(t)},
-                                 FinalizerField{std::get<2>(t)}});
+                                 FinalizerField{std::get<2>(t)}, PayloadField{std::get<3>(t)}});
           });
+    case Kind::burst:
+      return gen_burst(s);
     case Kind::link:
       return gen::mapcat(gen_strong(s), [s](const std::string& target) {
         return gen::map(gen::pair(gen_slot(s, target), gen_strong(s)),
@@ -200,7 +275,10 @@ rc::Gen<CommandPtr> gen_op(Kind kind, const GenState& s) {
 // First the kind of op (weighted: the mix that catches the mutants fastest), then its
 // arguments; only the chosen kind's generator is built.
 rc::Gen<CommandPtr> gen_command(const GenState& s) {
-  return rc::gen::mapcat(rc::gen::weightedElement<Kind>({{18, Kind::alloc},
+  // A burst's weight, against the others' 97, gives about burst_per_mille bursts per 1000 ops.
+  const std::size_t burst = static_cast<std::size_t>((burst_per_mille(s.heap) * 97 + 500) / 1000);
+  return rc::gen::mapcat(rc::gen::weightedElement<Kind>({{burst, Kind::burst},
+                                                         {18, Kind::alloc},
                                                          {22, Kind::link},
                                                          {4, Kind::unlink},
                                                          {6, Kind::load},
@@ -219,12 +297,14 @@ rc::Gen<Trace> trace_generator(GeneratorOptions options) {
   GenState initial;
   initial.strong.assign(options.strong_names, GenState::kUnbound);
   initial.weak.assign(options.weak_names, false);
+  initial.heap = options.heap;
   return rc::gen::map(rc::state::gen::commands(initial, &gen_command),
                       [](const rc::state::Commands<rc::state::Command<GenState, NoSystem>>& cmds) {
                         Trace t;
                         t.ops.reserve(cmds.size());
                         for (const auto& c : cmds) {
-                          t.ops.push_back(static_cast<const OpCommand&>(*c).op);
+                          const auto& ops = static_cast<const OpCommand&>(*c).ops;
+                          t.ops.insert(t.ops.end(), ops.begin(), ops.end());
                         }
                         return t;
                       });

@@ -9,13 +9,15 @@
 
 #include <rapidcheck.h>
 
+#include "harness/trace/sizes.h"
 #include "model/ops.h"
 
 namespace gcfuzz {
 
 struct GeneratorOptions {
-  int strong_names = 6;  // a, b, c, ... (at most 22: a..v)
-  int weak_names = 3;    // w0, w1, ...
+  int strong_names = 6;               // a, b, c, ... (at most 22: a..v)
+  int weak_names = 3;                 // w0, w1, ...
+  HeapShape heap = HeapShape::mixed;  // payload sizes and allocation bursts (sizes.h)
 };
 
 // Traces of 1 to size+1 ops (RapidCheck's size parameter bounds the length).

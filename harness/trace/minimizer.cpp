@@ -71,6 +71,11 @@ std::vector<Op> simplifications(const Op& op) {
       [&](const auto& o) {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, Alloc>) {
+          if (o.payload.bytes != 0) {
+            T s = o;
+            s.payload.bytes = 0;
+            out.push_back(s);
+          }
           if (o.fin.kind != Finalizer::none) {
             T s = o;
             s.fin.kind = Finalizer::none;

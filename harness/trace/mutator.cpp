@@ -9,6 +9,7 @@
 #include <string>
 #include <type_traits>
 
+#include "harness/trace/sizes.h"
 #include "harness/trace/text.h"
 #include "model/model.h"
 
@@ -176,6 +177,19 @@ FinalizerField draw_finalizer(MutationRng& rng) {
   return FinalizerField{static_cast<Finalizer>(weighted(rng, kWeights))};
 }
 
+// A payload size from the mixed shape's buckets (sizes.h), as the RapidCheck generator draws.
+PayloadField draw_payload(MutationRng& rng) {
+  const std::span<const SizeBucket> buckets = size_buckets(HeapShape::mixed);
+  int total = 0;
+  for (const SizeBucket& b : buckets) total += b.weight;
+  int r = static_cast<int>(below(rng, static_cast<std::size_t>(total)));
+  std::size_t i = 0;
+  while (r >= buckets[i].weight) r -= buckets[i++].weight;
+  const auto draw = [&] { return static_cast<std::uint32_t>(below(rng, std::size_t{1} << 32)); };
+  const std::uint32_t a = draw();
+  return PayloadField{size_in(buckets[i], a, draw())};
+}
+
 // The variable whose object a slot argument indexes.
 template <class T>
 std::string_view slot_owner(const T& op) {
@@ -208,7 +222,7 @@ Op random_op(MutationRng& rng, const Trace& trace, std::size_t position) {
     case Kind::alloc: {
       Var var = bind();
       const SlotCount slots = draw_slot_count(rng);
-      return Alloc{std::move(var), slots, draw_finalizer(rng)};
+      return Alloc{std::move(var), slots, draw_finalizer(rng), draw_payload(rng)};
     }
     case Kind::link: {
       Var target = strong();
@@ -317,6 +331,28 @@ void redraw(Redraw& r, SlotCount& s, Namespace, std::string_view) {
 void redraw(Redraw& r, FinalizerField& f, Namespace, std::string_view) {
   f.kind = static_cast<Finalizer>((static_cast<std::size_t>(f.kind) + 1 + below(r.rng, 4)) %
                                   kFinalizerNames.size());
+}
+// A fresh size; or the size nudged by a few bytes, or moved to a nearby power of two, give or
+// take a few bytes: where size classes and chunk ends are.
+void redraw(Redraw& r, PayloadField& p, Namespace, std::string_view) {
+  const auto delta = [&] { return static_cast<std::int64_t>(below(r.rng, 33)) - 16; };
+  std::int64_t size = p.bytes;
+  switch (below(r.rng, 3)) {
+    case 0:
+      p = draw_payload(r.rng);
+      return;
+    case 1:
+      size += delta();
+      break;
+    default: {
+      int e = 4;
+      while (e < 24 && (std::int64_t{1} << (e + 1)) <= size) ++e;
+      e += static_cast<int>(below(r.rng, 3)) - 1;
+      size = (std::int64_t{1} << std::clamp(e, 4, 23)) + delta();
+      break;
+    }
+  }
+  p.bytes = static_cast<std::uint32_t>(std::clamp<std::int64_t>(size, 0, kMaxPayload));
 }
 template <class Word>
 void redraw(Redraw&, Flag<Word>& f, Namespace, std::string_view) {

@@ -32,6 +32,9 @@ void print_field(std::string& out, const SlotCount& s) {
 void print_field(std::string& out, const FinalizerField& f) {
   if (f.kind != Finalizer::none) out += fmt::format(" fin={}", name_of(f.kind));
 }
+void print_field(std::string& out, const PayloadField& p) {
+  if (p.bytes != 0) out += fmt::format(" bytes={}", p.bytes);
+}
 template <class Word>
 void print_field(std::string& out, const Flag<Word>& f) {
   if (f.on) out += fmt::format(" {}", Word::text);
@@ -206,6 +209,21 @@ void parse_field(Cursor& c, FinalizerField& f) {
   f.kind = *kind;
 }
 
+void parse_field(Cursor& c, PayloadField& p) {
+  const Token* t = c.peek();
+  if (!t || !t->text.starts_with("bytes=")) {
+    c.hint("'bytes=N'");
+    return;
+  }
+  const Token taken = c.take("bytes=N");
+  const auto value = to_int<std::uint32_t>(taken.text.substr(6));
+  if (!value || *value > kMaxPayload) {
+    throw Failure{taken.column + 6, fmt::format("expected a payload size (0..{} bytes), got '{}'",
+                                                kMaxPayload, taken.text.substr(6))};
+  }
+  p.bytes = *value;
+}
+
 template <class Word>
 void parse_field(Cursor& c, Flag<Word>& f) {
   const Token* t = c.peek();
@@ -314,6 +332,7 @@ Op parse_line(const std::vector<Token>& tokens, int end_column) {
 ParseResult parse_trace(std::string_view text, std::string_view file_name) {
   ParsedTrace parsed;
   std::unordered_set<std::string> names;
+  std::uint64_t payload = 0;
   bool in_header = true;
   int line_number = 0;
   auto error = [&](int column, std::string message) {
@@ -366,6 +385,14 @@ ParseResult parse_trace(std::string_view text, std::string_view file_name) {
       return error(f.column, f.message);
     }
     parsed.line_of_op.push_back(line_number);
+    if (const auto* alloc = std::get_if<Alloc>(&parsed.trace.ops.back())) {
+      payload += alloc->payload.bytes;
+      if (payload > kMaxTracePayload) {
+        return error(tokens.front().column,
+                     fmt::format("the trace allocates more than {} bytes of payload in all",
+                                 kMaxTracePayload));
+      }
+    }
     for (std::string_view name : variable_names(parsed.trace.ops.back())) {
       if (names.size() < kMaxDistinctNames) {
         names.emplace(name);

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -121,7 +122,30 @@ class HeapView {
   virtual Ref slot(Ref object, int index) const = 0;  // null when empty
   // Strong references to the object; only collectors that declare `refcounts` answer.
   virtual std::optional<std::int64_t> refcount(Ref) const { return std::nullopt; }
+  // The object's payload, as the collector keeps it (where it lives now, for a moving
+  // collector), or nullopt if it does not show payloads. A collector that shows them filled
+  // each with fill_payload at `alloc`; after every collection the harness reads every object
+  // through where it is now and checks that its payload has the size it was allocated with
+  // and still holds those bytes at its start and at its end: a block too small for its
+  // object, a copy that lost the payload or an overlap with a neighbour shows there.
+  virtual std::optional<std::span<const std::byte>> payload(Ref) const { return std::nullopt; }
 };
+
+// What a payload holds (HeapView::payload): byte i of object `id`'s payload is
+// payload_byte(id, i) in its first and last kPayloadEdge bytes. fill_payload writes those,
+// and the harness checks those; the rest is left as allocated, so that a large payload costs
+// an allocation no more than a small one does (and untouched pages stay unmapped).
+inline constexpr std::size_t kPayloadEdge = 8;
+constexpr std::byte payload_byte(ObjectId id, std::size_t i) {
+  return static_cast<std::byte>((id.value * 167u + i * 31u + 0x5Au) & 0xFFu);
+}
+inline void fill_payload(ObjectId id, std::span<std::byte> payload) {
+  const std::size_t edge = std::min(payload.size(), kPayloadEdge);
+  for (std::size_t i = 0; i < edge; ++i) payload[i] = payload_byte(id, i);
+  for (std::size_t i = payload.size() - edge; i < payload.size(); ++i) {
+    payload[i] = payload_byte(id, i);
+  }
+}
 
 // ---- What a collector implements ----
 
@@ -132,7 +156,9 @@ class Collector {
  public:
   virtual ~Collector() = default;
 
-  virtual void alloc(std::string_view var, int slots, Finalizer fin) = 0;
+  // `payload`: bytes beyond the slots (`alloc V N bytes=B`, 0..kMaxPayload), for a collector
+  // to allocate with the object, so that its size classes and spaces are exercised.
+  virtual void alloc(std::string_view var, int slots, Finalizer fin, std::uint32_t payload) = 0;
   virtual void link(std::string_view target, int slot, std::string_view source) = 0;
   virtual void unlink(std::string_view target, int slot) = 0;
   virtual void load(std::string_view var, std::string_view source, int slot) = 0;

@@ -82,13 +82,13 @@ typedef uint32_t gcfuzz_object_id;
 
 /* Plain data; gcfuzz reads it, never the collector's name. Each flag is 0 or 1. */
 typedef struct gcfuzz_capabilities {
-  uint32_t policy;          /* GCFUZZ_POLICY_* */
-  uint32_t precision;       /* GCFUZZ_PRECISION_* */
-  uint8_t collects_cycles;  /* 0: `collect` frees nothing (pure reference counting) */
-  uint8_t generational;     /* 0: `collect young` is a full collection */
-  uint8_t moving;           /* objects change address (ids do not); informational */
-  uint8_t incremental;      /* marking interleaves with mutator ops; informational */
-  uint8_t refcounts;        /* 1: `refcount` answers for every live object, and is checked */
+  uint32_t policy;         /* GCFUZZ_POLICY_* */
+  uint32_t precision;      /* GCFUZZ_PRECISION_* */
+  uint8_t collects_cycles; /* 0: `collect` frees nothing (pure reference counting) */
+  uint8_t generational;    /* 0: `collect young` is a full collection */
+  uint8_t moving;          /* objects change address (ids do not); informational */
+  uint8_t incremental;     /* marking interleaves with mutator ops; informational */
+  uint8_t refcounts;       /* 1: `refcount` answers for every live object, and is checked */
 } gcfuzz_capabilities;
 
 /* ---- What a collector reports ---- */
@@ -127,9 +127,9 @@ typedef struct gcfuzz_collector_ops {
   /* The ops of the trace language (SPEC.md section 1.3), with its no-op rules: an op whose
    * source variable is unbound or null, or whose slot is out of range, does nothing. */
   /* var = a new object of `slots` slots (0..16) and finalizer kind `finalizer`; `size` is its
-   * payload in bytes beyond the slots (0 until traces carry sizes). */
-  void (*alloc)(void* collector, const char* var, int32_t slots, uint32_t finalizer,
-                uint64_t size);
+   * payload in bytes beyond the slots (`alloc V N bytes=B`, 0..16 MiB): allocate it with the
+   * object, so that your size classes and spaces see the sizes real programs ask for. */
+  void (*alloc)(void* collector, const char* var, int32_t slots, uint32_t finalizer, uint64_t size);
   void (*link)(void* collector, const char* target, int32_t slot, const char* source);
   void (*unlink)(void* collector, const char* target, int32_t slot);
   void (*load)(void* collector, const char* var, const char* source, int32_t slot);

@@ -104,8 +104,11 @@ inline const gcfuzz_collector_ops kOps = {
     .create = create,
     .destroy = [](void* c) { guarded([&] { delete static_cast<Instance*>(c); }); },
     .alloc =
-        [](void* c, const char* var, std::int32_t slots, std::uint32_t fin, std::uint64_t) {
-          guarded([&] { collector(c).alloc(var, slots, static_cast<Finalizer>(fin)); });
+        [](void* c, const char* var, std::int32_t slots, std::uint32_t fin, std::uint64_t size) {
+          guarded([&] {
+            collector(c).alloc(var, slots, static_cast<Finalizer>(fin),
+                               static_cast<std::uint32_t>(size));
+          });
         },
     .link = [](void* c, const char* target, std::int32_t slot,
                const char* source) { guarded([&] { collector(c).link(target, slot, source); }); },

@@ -20,6 +20,11 @@ struct ObjectId {
 
 inline constexpr int kMaxSlots = 16;
 
+// An object's payload (`alloc V N bytes=K`): K bytes beyond its slots, 0..kMaxPayload. A
+// trace allocates at most kMaxTracePayload bytes of payload in all.
+inline constexpr std::uint32_t kMaxPayload = 16u << 20;
+inline constexpr std::uint64_t kMaxTracePayload = 256u << 20;
+
 // SPEC.md section 1, "Finalizer kinds".
 enum class Finalizer : std::uint8_t { none, log, resurrect, alloc, legacy };
 inline constexpr std::array<std::string_view, 5> kFinalizerNames = {"none", "log", "resurrect",
