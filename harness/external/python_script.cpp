@@ -35,8 +35,9 @@ struct OpCall {
   std::string operator()(const Alloc& o) const {
     static constexpr std::array<std::string_view, 5> classes = {"Obj", "FinLog", "FinResurrect",
                                                                 "FinAlloc", "FinLegacy"};
-    return fmt::format("op_alloc, '{}', {}, {}", o.var.name, o.slots.count,
-                       classes[static_cast<int>(o.fin.kind)]);
+    const std::string call = fmt::format("op_alloc, '{}', {}, {}", o.var.name, o.slots.count,
+                                         classes[static_cast<int>(o.fin.kind)]);
+    return o.payload.bytes == 0 ? call : fmt::format("{}, {}", call, o.payload.bytes);
   }
   std::string operator()(const Link& o) const {
     return fmt::format("op_link, '{}', {}, '{}'", o.target.name, o.slot.index, o.source.name);
