@@ -11,10 +11,10 @@ Nursery::~Nursery() {
   for (const Chunk& c : own_chunks_) free_chunk(c);
   // Large blocks' chunks, in use or retired, are their own (not in own_chunks_).
   for (const Chunk& c : in_use_) {
-    if (c.end - c.base != kChunkSize) free_chunk(c);
+    if (is_large(c)) free_chunk(c);
   }
   for (const Chunk& c : quarantine_) {
-    if (c.end - c.base != kChunkSize) free_chunk(c);
+    if (is_large(c)) free_chunk(c);
   }
 }
 
@@ -49,10 +49,10 @@ void Nursery::retire() {
   while (quarantine_.size() > quarantine_limit_) {
     const Chunk c = quarantine_.front();
     quarantine_.pop_front();
-    if (c.end - c.base == kChunkSize) {
-      spare_.push_back(c.base);
+    if (is_large(c)) {
+      free_chunk(c);  // not reused
     } else {
-      free_chunk(c);  // a large block's: not reused
+      spare_.push_back(c.base);
     }
   }
 }

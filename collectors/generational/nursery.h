@@ -75,6 +75,8 @@ class Nursery {
   // A chunk of kChunkSize (reused once out of quarantine) or one large block's own.
   void start_chunk(std::size_t size);
   void free_chunk(const Chunk& c);
+  // A large block's own chunk, not one of kChunkSize.
+  static bool is_large(const Chunk& c) { return c.end - c.base != kChunkSize; }
 
   std::size_t quarantine_limit_;
   std::size_t large_block_;

@@ -145,20 +145,15 @@ rc::Gen<Finalizer> gen_finalizer() {
 // A payload size from the shape's buckets (sizes.h); 0 once the trace has used its budget.
 rc::Gen<std::uint32_t> gen_payload(const GenState& s) {
   if (s.payload >= kGeneratedPayloadBudget) return rc::gen::just(std::uint32_t{0});
-  const std::span<const SizeBucket> buckets = size_buckets(s.heap);
   // A bucket by weight, then a size in it, from the generator's random source. A size shrinks
   // in one step, to 0 (no payload): a boundary bug needs its exact size, and shrinking it bit
   // by bit would cost every alloc of a failing trace a dozen candidate traces.
-  return rc::Gen<std::uint32_t>([buckets](const rc::Random& random, int) {
+  return rc::Gen<std::uint32_t>([heap = s.heap](const rc::Random& random, int) {
     rc::Random r = random;
-    int total = 0;
-    for (const SizeBucket& b : buckets) total += b.weight;
-    int point = static_cast<int>(r.next() % static_cast<std::uint64_t>(total));
-    std::size_t i = 0;
-    while (point >= buckets[i].weight) point -= buckets[i++].weight;
+    const int point = static_cast<int>(r.next() % static_cast<std::uint64_t>(total_weight(heap)));
     const std::uint64_t bits = r.next();
-    const std::uint32_t size = size_in(buckets[i], static_cast<std::uint32_t>(bits),
-                                       static_cast<std::uint32_t>(bits >> 32));
+    const std::uint32_t size = draw_size(heap, point, static_cast<std::uint32_t>(bits),
+                                         static_cast<std::uint32_t>(bits >> 32));
     return rc::shrinkable::shrinkRecur(size, [](std::uint32_t v) {
       return v == 0 ? rc::Seq<std::uint32_t>() : rc::seq::just(std::uint32_t{0});
     });
@@ -177,25 +172,21 @@ enum class Kind { alloc, link, unlink, load, copy, drop, weak, deref, collect, c
 // holder temp`), so the heap grows by its payloads until a drop, while the others are
 // garbage as soon as the next one is allocated.
 // Shrinking shortens the burst (the sizes come from one seed, not one generator each: a burst
-// of 300 sizes, each shrunk on its own, would cost thousands of candidate traces).
+// of 250 sizes, each shrunk on its own, would cost thousands of candidate traces).
 rc::Gen<CommandPtr> gen_burst(const GenState& s) {
   using namespace rc;
   const auto count = gen::resize(100, gen::inRange(1, kBurstMax + 1));
   const auto seed = gen::noShrink(gen::resize(100, gen::inRange<std::uint32_t>(0, UINT32_MAX)));
   return gen::map(gen::tuple(gen_strong(s), gen_strong(s), count, seed), [s](const auto& t) {
     const auto& [holder, temp, objects, key] = t;
-    const std::span<const SizeBucket> buckets = size_buckets(s.heap);
-    int total = 0;
-    for (const SizeBucket& b : buckets) total += b.weight;
+    const auto total = static_cast<std::uint32_t>(total_weight(s.heap));
     std::mt19937 rng(key);
     std::vector<Op> ops;
     std::uint64_t used = s.payload;
     for (int i = 0; i < objects; ++i) {
-      int point = static_cast<int>(rng() % static_cast<std::uint32_t>(total));
-      std::size_t b = 0;
-      while (point >= buckets[b].weight) point -= buckets[b++].weight;
+      const int point = static_cast<int>(rng() % total);
       const std::uint32_t a = static_cast<std::uint32_t>(rng());
-      std::uint32_t size = size_in(buckets[b], a, static_cast<std::uint32_t>(rng()));
+      std::uint32_t size = draw_size(s.heap, point, a, static_cast<std::uint32_t>(rng()));
       if (used + size > kGeneratedPayloadBudget) size = 0;
       used += size;
       ops.push_back(Alloc{Var{temp}, SlotCount{1}, {}, PayloadField{size}});

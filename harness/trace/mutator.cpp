@@ -179,15 +179,11 @@ FinalizerField draw_finalizer(MutationRng& rng) {
 
 // A payload size from the mixed shape's buckets (sizes.h), as the RapidCheck generator draws.
 PayloadField draw_payload(MutationRng& rng) {
-  const std::span<const SizeBucket> buckets = size_buckets(HeapShape::mixed);
-  int total = 0;
-  for (const SizeBucket& b : buckets) total += b.weight;
-  int r = static_cast<int>(below(rng, static_cast<std::size_t>(total)));
-  std::size_t i = 0;
-  while (r >= buckets[i].weight) r -= buckets[i++].weight;
+  const int point =
+      static_cast<int>(below(rng, static_cast<std::size_t>(total_weight(HeapShape::mixed))));
   const auto draw = [&] { return static_cast<std::uint32_t>(below(rng, std::size_t{1} << 32)); };
   const std::uint32_t a = draw();
-  return PayloadField{size_in(buckets[i], a, draw())};
+  return PayloadField{draw_size(HeapShape::mixed, point, a, draw())};
 }
 
 // The variable whose object a slot argument indexes.

@@ -88,6 +88,19 @@ std::uint32_t size_in(const SizeBucket& bucket, std::uint32_t a, std::uint32_t b
   return static_cast<std::uint32_t>(std::min<std::uint64_t>(size, kMaxPayload));
 }
 
+int total_weight(HeapShape shape) {
+  int total = 0;
+  for (const SizeBucket& b : size_buckets(shape)) total += b.weight;
+  return total;
+}
+
+std::uint32_t draw_size(HeapShape shape, int point, std::uint32_t a, std::uint32_t b) {
+  const std::span<const SizeBucket> buckets = size_buckets(shape);
+  std::size_t i = 0;
+  while (point >= buckets[i].weight) point -= buckets[i++].weight;
+  return size_in(buckets[i], a, b);
+}
+
 int burst_per_mille(HeapShape shape) {
   switch (shape) {
     case HeapShape::small:

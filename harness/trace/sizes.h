@@ -42,6 +42,12 @@ std::span<const SizeBucket> size_buckets(HeapShape shape);
 // most kMaxPayload.
 std::uint32_t size_in(const SizeBucket& bucket, std::uint32_t a, std::uint32_t b);
 
+// The sum of the shape's bucket weights.
+int total_weight(HeapShape shape);
+// A size of the shape: the bucket at `point` (0..total_weight-1) on the buckets' weights,
+// then size_in with `a` and `b`. Each driver draws the three from its own random source.
+std::uint32_t draw_size(HeapShape shape, int point, std::uint32_t a, std::uint32_t b);
+
 // What a generated trace allocates at most in payload; past it, every size is 0 (kept well
 // below the parser's kMaxTracePayload).
 inline constexpr std::uint64_t kGeneratedPayloadBudget = 64u << 20;
