@@ -5,6 +5,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
 #include "harness/trace/generators.h"
@@ -106,6 +107,46 @@ RC_GTEST_PROP(Mutator, InsertedExpectationsHoldInTheirPolicysModel, ()) {
       model.apply(op);
     }
   }
+}
+
+// Mutating the corpus's traces, whose expectations a deleted or inserted op breaks, and
+// splicing them, leaves only expectations every policy's model meets: an input the fuzz
+// target would reject never reaches libFuzzer's corpus.
+TEST(Mutator, ResultsKeepOnlyExpectationsThatHold) {
+  std::vector<Trace> seeds;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(std::string(GCFUZZ_SOURCE_DIR) + "/corpus")) {
+    if (entry.path().extension() != ".gct") continue;
+    const ParseResult r = load_trace(entry.path());
+    ASSERT_TRUE(r.parsed) << entry.path();
+    seeds.push_back(r.parsed->trace);
+  }
+  ASSERT_GT(seeds.size(), 10u);
+  const MutatorOptions options;
+  MutationRng rng(7);
+  std::size_t with_expectations = 0;
+  for (int i = 0; i < 2000; ++i) {
+    Trace t = seeds[i % seeds.size()];
+    if (i % 4 == 3) {
+      t = splice_traces(t, seeds[(i * 7) % seeds.size()], rng, options);
+    } else {
+      mutate_trace(t, rng, options);
+    }
+    with_expectations += std::any_of(t.ops.begin(), t.ops.end(), is_expectation);
+    for (Policy policy : options.policies) {
+      Model model(ModelOptions{.policy = policy});
+      for (const Op& op : t.ops) {
+        if (!is_expectation(op)) {
+          model.apply(op);
+        } else if (when_of(op).applies_to(policy)) {
+          const auto failed = model.check(op);
+          ASSERT_FALSE(failed) << *failed << " under " << name_of(policy) << ":\n"
+                               << print_trace(t);
+        }
+      }
+    }
+  }
+  EXPECT_GT(with_expectations, 500u);  // most results keep some expectations
 }
 
 TEST(Mutator, NamesItsMutations) {

@@ -564,6 +564,29 @@ Trace random_trace(MutationRng& rng, std::size_t ops, const MutatorOptions& opti
   return t;
 }
 
+void drop_failing_expectations(Trace& trace, const std::vector<Policy>& policies) {
+  if (std::none_of(trace.ops.begin(), trace.ops.end(), is_expectation)) return;
+  std::vector<bool> fails(trace.ops.size(), false);
+  for (Policy policy : policies) {
+    Model model(ModelOptions{.policy = policy});
+    for (std::size_t i = 0; i < trace.ops.size(); ++i) {
+      const Op& op = trace.ops[i];
+      if (!is_expectation(op)) {
+        model.apply(op);
+      } else if (when_of(op).applies_to(policy) && model.check(op)) {
+        fails[i] = true;
+      }
+    }
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < trace.ops.size(); ++i) {
+    if (fails[i]) continue;
+    if (kept != i) trace.ops[kept] = std::move(trace.ops[i]);
+    ++kept;
+  }
+  trace.ops.resize(kept);
+}
+
 std::vector<std::string_view> mutate_trace(Trace& trace, MutationRng& rng,
                                            const MutatorOptions& options) {
   Context c{rng, options};
@@ -578,6 +601,7 @@ std::vector<std::string_view> mutate_trace(Trace& trace, MutationRng& rng,
     if (m.apply(trace, c)) applied.push_back(m.name);
   }
   if (trace.ops.size() > options.max_ops) trace.ops.resize(options.max_ops);
+  drop_failing_expectations(trace, options.policies);
   return applied;
 }
 
@@ -590,6 +614,7 @@ Trace splice_traces(const Trace& first, const Trace& second, MutationRng& rng,
   t.ops.insert(t.ops.end(), second.ops.begin() + static_cast<std::ptrdiff_t>(suffix_from),
                second.ops.end());
   if (t.ops.size() > options.max_ops) t.ops.resize(options.max_ops);
+  drop_failing_expectations(t, options.policies);
   return t;
 }
 
