@@ -27,6 +27,7 @@ Model::Model(ModelOptions options) : options_(options) {}
 // ---- Ops ----
 
 Events Model::apply(const Op& op) {
+  fired_ = RuleSet{};
   std::visit(Overloaded{
                  [&](const Alloc& o) { alloc(o); }, [&](const Link& o) { link(o); },
                  [&](const Unlink& o) { unlink(o); }, [&](const Load& o) { load(o); },
@@ -50,9 +51,11 @@ void Model::alloc(const Alloc& op) {
 void Model::link(const Link& op) {
   const Handle target = lookup(op.target.name);
   const Handle source = lookup(op.source.name);
-  if (target == kNull || source == kNull) return;
+  if (target == kNull || source == kNull) return fire(Rule::noop_unbound_source);
   Object& t = objects_[target];
-  if (op.slot.index >= static_cast<int>(t.slots.size())) return;
+  if (op.slot.index >= static_cast<int>(t.slots.size())) {
+    return fire(Rule::noop_slot_out_of_range);
+  }
   const Handle old = t.slots[op.slot.index];
   incref(source);
   t.slots[op.slot.index] = source;
@@ -62,9 +65,11 @@ void Model::link(const Link& op) {
 
 void Model::unlink(const Unlink& op) {
   const Handle target = lookup(op.target.name);
-  if (target == kNull) return;
+  if (target == kNull) return fire(Rule::noop_unbound_source);
   Object& t = objects_[target];
-  if (op.slot.index >= static_cast<int>(t.slots.size())) return;
+  if (op.slot.index >= static_cast<int>(t.slots.size())) {
+    return fire(Rule::noop_slot_out_of_range);
+  }
   const Handle old = t.slots[op.slot.index];
   t.slots[op.slot.index] = kNull;
   if (old != kNull) decref(old);
@@ -73,16 +78,19 @@ void Model::unlink(const Unlink& op) {
 
 void Model::load(const Load& op) {
   const Handle source = lookup(op.source.name);
-  if (source == kNull) return;
+  if (source == kNull) return fire(Rule::noop_unbound_source);
   const Object& s = objects_[source];
-  if (op.slot.index >= static_cast<int>(s.slots.size())) return;
+  if (op.slot.index >= static_cast<int>(s.slots.size())) {
+    return fire(Rule::noop_slot_out_of_range);
+  }
+  if (s.slots[op.slot.index] == kNull) fire(Rule::null_from_empty_slot_or_cleared_weak);
   set_variable(op.var.name, s.slots[op.slot.index]);
   drain_deaths();
 }
 
 void Model::copy(const Copy& op) {
   const Handle source = lookup(op.source.name);
-  if (source == kNull) return;
+  if (source == kNull) return fire(Rule::noop_unbound_source);
   set_variable(op.var.name, source);
   drain_deaths();
 }
@@ -91,6 +99,7 @@ void Model::drop(const Drop& op) {
   if (auto it = weak_.find(op.var.name); it != weak_.end()) {
     if (it->second.referent != kNull) --objects_[it->second.referent].weak_count;
     weak_.erase(it);
+    if (variables_.contains(op.var.name)) fire(Rule::drop_weak_and_strong);
   }
   set_variable(op.var.name, kNull);
   drain_deaths();
@@ -98,7 +107,8 @@ void Model::drop(const Drop& op) {
 
 void Model::weak(const Weak& op) {
   const Handle referent = lookup(op.var.name);
-  if (referent == kNull) return;
+  if (referent == kNull) return fire(Rule::noop_unbound_source);
+  if (weak_.contains(op.weak.name)) fire(Rule::weak_rebound);
   WeakVariable& w = weak_[op.weak.name];
   if (w.referent != kNull) --objects_[w.referent].weak_count;
   w = WeakVariable{referent, op.callback.on};
@@ -107,7 +117,8 @@ void Model::weak(const Weak& op) {
 
 void Model::deref(const Deref& op) {
   auto it = weak_.find(op.weak.name);
-  if (it == weak_.end()) return;
+  if (it == weak_.end()) return fire(Rule::noop_unbound_source);
+  if (it->second.referent == kNull) fire(Rule::null_from_empty_slot_or_cleared_weak);
   set_variable(op.var.name, it->second.referent);
   drain_deaths();
 }
@@ -115,11 +126,13 @@ void Model::deref(const Deref& op) {
 void Model::collect(const Collect& op) {
   if (!options_.collects_cycles) {
     // A collector without cycle collection has nothing to do here.
+    fire(Rule::collect_without_cycles);
     events_.collected = 0;
     last_collected_ = 0;
     return;
   }
   const bool young = op.young.on && options_.generational;
+  if (young) fire(Rule::young_collection);
   switch (options_.policy) {
     case Policy::pep442:
     case Policy::pep442_whole:
@@ -139,6 +152,9 @@ void Model::collect(const Collect& op) {
 void Model::clear(const Clear& op) {
   std::vector<Handle> released;
   released.swap(op.list.list == RootList::revived ? revived_ : garbage_);
+  if (!released.empty()) {
+    fire(op.list.list == RootList::revived ? Rule::revived_cleared : Rule::garbage_cleared);
+  }
   for (Handle h : released) decref(h);
   drain_deaths();
 }
@@ -213,41 +229,62 @@ void Model::die_pep442(Handle h) {
   Object& o = objects_[h];
   o.died_in = collection_;
   // 1-2. A finalizer that never ran runs now, and may resurrect the object.
-  if (has_pep442_finalizer(o.fin) && o.times_finalized == 0) {
-    o.refcount = 1;  // held while the finalizer runs
-    run_finalizer(h);
-    --o.refcount;
-    if (o.refcount > 0) {
-      o.young = true;  // CPython tracks a resurrected object again, as if new
+  if (has_pep442_finalizer(o.fin)) {
+    if (o.times_finalized > 0) {
+      fire(Rule::finalized_once);
+    } else if (finalize_dying(h)) {
       return;
     }
   }
   // 3. Weak references are cleared, then their callbacks run.
-  clear_weak_references_to(h);
+  if (clear_weak_references_to(h)) fire(Rule::refcount_weak_cleared);
   // 4. A legacy finalizer runs on every death; it cannot resurrect.
   if (o.fin == Finalizer::legacy) {
     ++o.times_finalized;
     events_.finalized.push_back(h);
   }
   // 5. Slots are released (cascading through the work list), then the object is freed.
-  free_object(h);
+  die_freed(h);
 }
 
 // SPEC.md 3.3, "Refcount death": weak references first, then any finalizer, every time.
 void Model::die_legacy(Handle h) {
   Object& o = objects_[h];
   o.died_in = collection_;
-  clear_weak_references_to(h);
+  if (clear_weak_references_to(h)) fire(Rule::refcount_weak_cleared);
   if (o.fin != Finalizer::none) {
-    o.refcount = 1;
-    run_finalizer(h);
-    --o.refcount;
-    if (o.refcount > 0) {
-      o.young = true;
-      return;
-    }
+    if (o.times_finalized > 0) fire(Rule::legacy_finalizer_runs_again);
+    if (finalize_dying(h)) return;
   }
+  die_freed(h);
+}
+
+// Runs a dying object's finalizer, holding the object meanwhile; true if the finalizer
+// resurrected it (its count is above 0 again), which ends the death.
+bool Model::finalize_dying(Handle h) {
+  Object& o = objects_[h];
+  o.refcount = 1;
+  fire(Rule::refcount_finalizer);
+  run_finalizer(h);
+  --o.refcount;
+  if (o.refcount == 0) return false;
+  resurrected_on_refcount_path(h);
+  return true;
+}
+
+void Model::resurrected_on_refcount_path(Handle h) {
+  fire(Rule::refcount_resurrection);
+  objects_[h].young = true;  // CPython tracks a resurrected object again, as if new
+  if (options_.generational && options_.collects_cycles) fire(Rule::resurrected_young_again);
+}
+
+// The end of a refcount death: the object is freed and its slots released, which may queue
+// more deaths (a cascade).
+void Model::die_freed(Handle h) {
+  fire(Rule::refcount_death);
+  const std::size_t queued = pending_deaths_.size();
   free_object(h);
+  if (pending_deaths_.size() > queued) fire(Rule::refcount_cascade);
 }
 
 // Marks the object finalized and performs its finalizer's effect (SPEC.md section 1).
@@ -268,6 +305,7 @@ void Model::run_finalizer(Handle h) {
       const Handle fresh = new_object(0, Finalizer::none, h);
       Object& o = objects_[h];
       if (o.slots.empty()) {
+        fire(Rule::alloc_finalizer_without_slots);
         // The finalizer's only reference goes away: the new object dies at once under
         // reference counting, and is trash until the next collection under tracing.
         if (counts_references(options_.policy)) pending_deaths_.push_back(fresh);
@@ -297,8 +335,8 @@ void Model::free_object(Handle h) {
   }
 }
 
-void Model::clear_weak_references_to(Handle h) {
-  if (objects_[h].weak_count == 0) return;
+bool Model::clear_weak_references_to(Handle h) {
+  if (objects_[h].weak_count == 0) return false;
   std::vector<std::string> with_callback;
   for (auto& [name, w] : weak_) {
     if (w.referent != h) continue;
@@ -307,7 +345,9 @@ void Model::clear_weak_references_to(Handle h) {
     if (w.callback) with_callback.push_back(name);
   }
   objects_[h].weak_count = 0;
+  if (!with_callback.empty()) fire(Rule::weak_callback);
   for (auto& name : with_callback) events_.callbacks.push_back(std::move(name));
+  return true;
 }
 
 // ---- Collections ----
@@ -317,9 +357,12 @@ void Model::collect_pep442(bool young) {
   ++collection_;
   const std::vector<Handle> examined = generation(young);
   // 1. U: the trash among the examined objects.
-  const std::vector<Handle> trash = unreachable_within(examined);
+  bool old_to_young = false;
+  const std::vector<Handle> trash = unreachable_within(examined, young ? &old_to_young : nullptr);
+  if (old_to_young) fire(Rule::young_old_to_young_root);
   // 2. L: legacy finalizers and what they reach in U, set aside.
   std::vector<Handle> legacy = legacy_closure(trash);
+  if (!legacy.empty()) fire(Rule::legacy_set_aside);
   const HandleSet in_legacy(legacy.begin(), legacy.end());
   std::vector<Handle> collectable;  // U'
   for (Handle h : trash) {
@@ -327,14 +370,18 @@ void Model::collect_pep442(bool young) {
   }
   sort_by_id(collectable);
   // 3. Weak references into U' are cleared, callbacks run, before any finalizer.
-  clear_weak_references_into(collectable);
+  const bool cleared = clear_weak_references_into(collectable);
   // 4. Finalizers of U' that never ran, in id order, each holding its object. Deaths they
   //    cause happen at once, by the refcount rule.
   for (Handle h : collectable) {
     Object& o = objects_[h];
-    if (o.died_in == collection_ || !has_pep442_finalizer(o.fin) || o.times_finalized > 0) {
+    if (o.died_in == collection_ || !has_pep442_finalizer(o.fin)) continue;
+    if (o.times_finalized > 0) {
+      fire(Rule::finalized_once);
       continue;
     }
+    fire(Rule::collection_finalizer);
+    if (cleared) fire(Rule::weak_cleared_before_finalizer);
     incref(h);
     run_finalizer(h);
     drain_deaths();
@@ -345,20 +392,33 @@ void Model::collect_pep442(bool young) {
   //    reachable again: per object (pep442), or all or nothing (pep442-whole).
   std::vector<Handle> remaining;
   for (Handle h : collectable) {
-    if (objects_[h].died_in != collection_) remaining.push_back(h);
+    if (objects_[h].died_in != collection_) {
+      remaining.push_back(h);
+    } else {
+      fire(Rule::died_by_refcount_in_collection);
+    }
   }
   std::vector<Handle> doomed = unreachable_within(remaining);
-  if (options_.policy == Policy::pep442_whole && doomed.size() != remaining.size()) {
-    doomed.clear();
+  if (doomed.size() != remaining.size()) {
+    fire(Rule::collection_resurrection);
+    if (options_.policy == Policy::pep442_whole) {
+      fire(Rule::whole_resurrection_frees_nothing);
+      doomed.clear();
+    }
   }
+  if (!doomed.empty()) fire(Rule::collection_frees_trash);
   free_set(doomed);
   // 6. What is left of L is uncollectable: its legacy finalizers go to `garbage`.
   std::int64_t uncollectable = 0;
   sort_by_id(legacy);
   for (Handle h : legacy) {
-    if (objects_[h].died_in == collection_) continue;
+    if (objects_[h].died_in == collection_) {
+      fire(Rule::legacy_member_died_by_refcount);
+      continue;
+    }
     ++uncollectable;
     if (has_legacy_finalizer(objects_[h])) {
+      fire(Rule::garbage_appended);
       garbage_.push_back(h);
       incref(h);
       events_.garbage.push_back(h);
@@ -372,21 +432,29 @@ void Model::collect_pep442(bool young) {
 void Model::collect_legacy(bool young) {
   ++collection_;
   const std::vector<Handle> examined = generation(young);
-  const std::vector<Handle> trash = unreachable_within(examined);
+  bool old_to_young = false;
+  const std::vector<Handle> trash = unreachable_within(examined, young ? &old_to_young : nullptr);
+  if (old_to_young) fire(Rule::young_old_to_young_root);
   std::vector<Handle> legacy = legacy_closure(trash);
+  if (!legacy.empty()) fire(Rule::legacy_set_aside);
   const HandleSet in_legacy(legacy.begin(), legacy.end());
   std::vector<Handle> collectable;
   for (Handle h : trash) {
     if (!in_legacy.contains(h)) collectable.push_back(h);
   }
   clear_weak_references_into(collectable);
+  if (!collectable.empty()) fire(Rule::collection_frees_trash);
   free_set(collectable);  // an object of L held only by U' dies here by refcount
   std::int64_t uncollectable = 0;
   sort_by_id(legacy);
   for (Handle h : legacy) {
-    if (objects_[h].died_in == collection_) continue;
+    if (objects_[h].died_in == collection_) {
+      fire(Rule::legacy_member_died_by_refcount);
+      continue;
+    }
     ++uncollectable;
     if (has_legacy_finalizer(objects_[h])) {
+      fire(Rule::garbage_appended);
       garbage_.push_back(h);
       incref(h);
       events_.garbage.push_back(h);
@@ -408,13 +476,14 @@ Model::TracingPlan Model::plan_tracing(bool young) const {
   TracingPlan plan;
   plan.examined = generation(young);
   // 1. U: the trash. (Weak references into U are cleared first, callbacks run.)
-  plan.trash = unreachable_within(plan.examined);
+  plan.trash = unreachable_within(plan.examined, young ? &plan.old_to_young_roots : nullptr);
   // 2. F: trash with a finalizer that never ran (`legacy` acts as `log`).
   std::vector<Handle> finalizable;
   for (Handle h : plan.trash) {
     const Object& o = objects_[h];
     if (o.fin != Finalizer::none && o.times_finalized == 0) finalizable.push_back(h);
   }
+  plan.finalizable = finalizable.size();
   // 3. K: F and what it reaches in U survive; the rest of U is freed.
   const HandleSet in_trash(plan.trash.begin(), plan.trash.end());
   const HandleSet kept = closure_within(in_trash, finalizable, /*from_contents=*/false);
@@ -438,9 +507,27 @@ Model::TracingPlan Model::plan_tracing(bool young) const {
 void Model::collect_tracing(bool young) {
   ++collection_;
   const TracingPlan plan = plan_tracing(young);
-  clear_weak_references_into(plan.trash);
+  if (plan.old_to_young_roots) fire(Rule::young_old_to_young_root);
+  const bool cleared = clear_weak_references_into(plan.trash);
+  if (cleared) fire(Rule::tracing_weak_cleared);
+  if (cleared && !plan.finalize_now.empty()) fire(Rule::weak_cleared_before_finalizer);
+  const std::size_t kept = plan.trash.size() - plan.doomed.size();  // |K|
+  if (kept > 0) fire(Rule::tracing_kept_for_finalizer);
+  if (kept > plan.finalizable) fire(Rule::tracing_kept_reachable_from_finalizable);
+  if (plan.finalize_now.size() < plan.finalizable) {
+    fire(plan.finalize_now.empty() ? Rule::boehm_finalization_cycle
+                                   : Rule::boehm_chain_link_deferred);
+  }
+  for (Handle h : plan.doomed) {
+    if (objects_[h].times_finalized > 0) fire(Rule::finalized_once);
+  }
+  if (!plan.doomed.empty()) fire(Rule::tracing_trash_freed);
   free_set(plan.doomed);
-  for (Handle h : plan.finalize_now) run_finalizer(h);
+  for (Handle h : plan.finalize_now) {
+    fire(Rule::tracing_finalizer);
+    if (objects_[h].fin == Finalizer::resurrect) fire(Rule::tracing_resurrection);
+    run_finalizer(h);
+  }
   events_.collected = static_cast<std::int64_t>(plan.doomed.size());
   age_generation(plan.examined);
 }
@@ -503,7 +590,8 @@ std::vector<Model::Handle> Model::generation(bool young) const {
 
 // The objects of `set` that nothing outside `set` reaches: neither a root nor a live object
 // that is not in `set`. (For the young set, references from old objects count as roots.)
-std::vector<Model::Handle> Model::unreachable_within(const std::vector<Handle>& set) const {
+std::vector<Model::Handle> Model::unreachable_within(const std::vector<Handle>& set,
+                                                     bool* from_outside) const {
   const HandleSet member(set.begin(), set.end());
   HandleSet reached;
   std::vector<Handle> work;
@@ -513,7 +601,10 @@ std::vector<Model::Handle> Model::unreachable_within(const std::vector<Handle>& 
   for (Handle h : live_) {
     if (member.contains(h)) continue;
     for (Handle t : objects_[h].slots) {
-      if (t != kNull && member.contains(t)) work.push_back(t);
+      if (t != kNull && member.contains(t)) {
+        work.push_back(t);
+        if (from_outside) *from_outside = true;
+      }
     }
   }
   while (!work.empty()) {
@@ -555,17 +646,21 @@ std::vector<Model::Handle> Model::legacy_closure(const std::vector<Handle>& tras
   return closure;
 }
 
-void Model::clear_weak_references_into(const std::vector<Handle>& set) {
+bool Model::clear_weak_references_into(const std::vector<Handle>& set) {
   const HandleSet member(set.begin(), set.end());
   std::vector<std::string> with_callback;
+  bool any = false;
   for (auto& [name, w] : weak_) {
     if (w.referent == kNull || !member.contains(w.referent)) continue;
     --objects_[w.referent].weak_count;
     w.referent = kNull;
     events_.cleared.push_back(name);
+    any = true;
     if (w.callback) with_callback.push_back(name);
   }
+  if (!with_callback.empty()) fire(Rule::weak_callback);
   for (auto& name : with_callback) events_.callbacks.push_back(std::move(name));
+  return any;
 }
 
 // Frees every object of `set` whatever its count; references from the set to objects
@@ -599,6 +694,7 @@ void Model::sort_by_id(std::vector<Handle>& handles) const {
 // numbered now, in the order of their creators' ids.
 void Model::settle_numbering() {
   if (unnumbered_.empty()) return;
+  fire(Rule::finalizer_allocation_numbered);
   std::sort(unnumbered_.begin(), unnumbered_.end(), [&](Handle a, Handle b) {
     return objects_[objects_[a].creator].id < objects_[objects_[b].creator].id;
   });

@@ -20,6 +20,7 @@
 #include "model/events.h"
 #include "model/heap_graph.h"
 #include "model/ops.h"
+#include "model/rules.h"
 
 namespace gcfuzz {
 
@@ -38,6 +39,8 @@ class Model {
   // Applies `op` and returns its events, sorted. Expectations change nothing and return
   // no events; evaluate them with `check`.
   Events apply(const Op& op);
+  // The rules of SPEC.md the last `apply` applied (model/rules.h).
+  const RuleSet& rules_fired() const { return fired_; }
 
   // Evaluates an expectation op against the current state: nullopt if it holds, else why not.
   std::optional<std::string> check(const Op& expectation) const;
@@ -127,9 +130,12 @@ class Model {
   void drain_deaths();
   void die_pep442(Handle h);
   void die_legacy(Handle h);
+  bool finalize_dying(Handle h);
+  void resurrected_on_refcount_path(Handle h);
+  void die_freed(Handle h);
   void run_finalizer(Handle h);
   void free_object(Handle h);
-  void clear_weak_references_to(Handle h);
+  bool clear_weak_references_to(Handle h);  // true if it cleared any
 
   // Collections (SPEC.md 3.1-3.3 and section 4).
   void collect_pep442(bool young);
@@ -140,21 +146,26 @@ class Model {
     std::vector<Handle> trash;         // U
     std::vector<Handle> doomed;        // U minus K: freed
     std::vector<Handle> finalize_now;  // F (java) or F' (boehm), in id order
+    std::size_t finalizable = 0;       // |F|
+    bool old_to_young_roots = false;   // a young collection seeded from old objects
   };
   TracingPlan plan_tracing(bool young) const;
   void collect_tracing(bool young);
   std::vector<Handle> generation(bool young) const;
-  std::vector<Handle> unreachable_within(const std::vector<Handle>& set) const;
+  // `from_outside`, when given, is set if a live object outside `set` refers into it.
+  std::vector<Handle> unreachable_within(const std::vector<Handle>& set,
+                                         bool* from_outside = nullptr) const;
   std::vector<Handle> legacy_closure(const std::vector<Handle>& trash) const;
   HandleSet closure_within(const HandleSet& set, const std::vector<Handle>& seeds,
                            bool from_contents) const;
   bool has_legacy_finalizer(const Object& o) const;
-  void clear_weak_references_into(const std::vector<Handle>& set);
+  bool clear_weak_references_into(const std::vector<Handle>& set);  // true if it cleared any
   void free_set(const std::vector<Handle>& set);
   void age_generation(const std::vector<Handle>& generation);
   void sort_by_id(std::vector<Handle>& handles) const;
 
   void settle_numbering();
+  void fire(Rule rule) { fired_.add(rule); }
   Events take_events();
   const Object& object(ObjectId id) const;
   std::vector<Handle> root_handles() const;
@@ -171,6 +182,7 @@ class Model {
   std::vector<Handle> pending_deaths_;
   std::vector<Handle> unnumbered_;  // finalizer allocations of the op in progress
   PendingEvents events_;
+  RuleSet fired_;  // by the op in progress
   std::optional<std::int64_t> last_collected_;
   std::uint64_t collection_ = 0;  // counts collections; tags died_in
 };

@@ -30,6 +30,7 @@ double seconds_since(Clock::time_point start) {
 //   C <trace> <collector>   about to run that collector on that trace
 //   R <trace> <collector> <objects> <collections> <held at end>   what it retained
 //   U <trace> <collector> <why>   the collector cannot express an op of the trace
+//   V <trace> <json>        the SPEC.md rules it exercised (with coverage)
 //   T <trace> <ops>         the trace passed every active collector
 //   X <trace> <collector> <divergence json>   a divergence; the worker stops
 struct WorkerPlan {
@@ -41,6 +42,7 @@ struct WorkerPlan {
   std::vector<const CollectorInfo*> active;  // by position in the campaign's collector list
   std::vector<std::size_t> positions;
   Clock::time_point deadline;
+  bool coverage = false;
 };
 
 void work(const WorkerPlan& plan, const std::function<void(std::string_view)>& send) {
@@ -62,6 +64,11 @@ void work(const WorkerPlan& plan, const std::function<void(std::string_view)>& s
         send(fmt::format("R {} {} {} {} {}", t, plan.positions[i], r.retention.objects,
                          r.retention.collections, r.retention.held_at_end));
       }
+    }
+    if (plan.coverage) {
+      SpecCoverage covered;
+      covered.add_trace(trace, plan.active);
+      send(fmt::format("V {} {}", t, covered.to_json().dump()));
     }
     send(fmt::format("T {} {}", t, trace.ops.size()));
   }
@@ -143,8 +150,8 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
 
   std::size_t next = 0;
   while (next < options.max_traces && Clock::now() < deadline) {
-    WorkerPlan plan{options.seed, next,    options.max_traces, options.max_ops, options.heap, {},
-                    {},           deadline};
+    WorkerPlan plan{options.seed, next, options.max_traces, options.max_ops, options.heap,
+                    {},           {},   deadline,           options.coverage};
     for (std::size_t i = 0; i < result.tallies.size(); ++i) {
       if (!result.tallies[i].finding) {
         plan.active.push_back(result.tallies[i].collector);
@@ -158,6 +165,7 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
     // Retention counts once its trace passed every collector (else the trace runs again).
     std::vector<std::pair<std::size_t, Retention>> retained;
     std::vector<std::pair<std::size_t, std::string>> early;  // likewise, traces ended early
+    SpecCoverage covered;                                    // likewise
     auto on_line = [&](std::string_view line) {
       const char kind = line.front();
       line.remove_prefix(1);
@@ -172,6 +180,8 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
       } else if (kind == 'U') {
         const std::size_t pos = number(line);
         early.emplace_back(pos, std::string(line.substr(line.empty() ? 0 : 1)));
+      } else if (kind == 'V') {
+        covered.merge(SpecCoverage::from_json(nlohmann::json::parse(line.substr(1))));
       } else if (kind == 'T') {
         const std::size_t ops = number(line);
         for (std::size_t pos : plan.positions) {
@@ -185,6 +195,8 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
           if (tally.ended_early++ == 0) tally.first_unsupported = why;
         }
         early.clear();
+        result.coverage.merge(covered);
+        covered = SpecCoverage{};
         ++progress.traces;
         progress.ops += ops;
         next = trace + 1;
@@ -221,8 +233,11 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
     f.seconds_to_catch = seconds_since(start);
     f.original_ops = original.value().ops.size();
     const Divergence first = *found;
+    // The candidates run one after another in one child (a new one after a crash); the shrunk
+    // trace is then run alone, in a child of its own, for the divergence it shows.
+    LaneServer lanes(*tally.collector, options.isolation);
     auto still_fails = [&](const Trace& candidate) {
-      const LaneResult r = run_lane(candidate, *tally.collector, options.isolation);
+      const LaneResult r = lanes.run(candidate);
       return r.divergence && r.divergence->same_kind(first);
     };
     ShrinkResult shrunk = shrink(original, still_fails, options.shrink_tries, options.shrink_time);
@@ -232,7 +247,7 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
     f.shrink_stopped_by_time = shrunk.stopped_by_time;
     // RapidCheck shrinks an allocation burst only from its end; delta debugging over the ops
     // then removes what the generator's shrink tree cannot, within the same budget of tries
-    // (a trace RapidCheck brought to a few ops is left as it is: every try forks a child).
+    // (a trace RapidCheck brought to a few ops is left as it is).
     if (!f.shrink_stopped_by_time && f.shrink_tries < options.shrink_tries &&
         f.shrunk.ops.size() > kMinimizeAbove) {
       const std::size_t before = f.shrunk.ops.size();

@@ -19,6 +19,7 @@
 #include <rapidcheck.h>
 
 #include "gcfuzz/collector.hpp"
+#include "harness/engine/coverage.h"
 #include "harness/engine/divergence.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/trace/sizes.h"
@@ -46,6 +47,7 @@ struct CampaignOptions {
   std::size_t shrink_tries = 5000;
   std::chrono::milliseconds shrink_time{std::chrono::minutes(10)};
   std::function<void(const CampaignProgress&)> on_progress;  // about once a second
+  bool coverage = false;  // count the SPEC.md rules the traces exercise (CampaignResult)
 };
 
 struct Finding {
@@ -75,6 +77,7 @@ struct CampaignResult {
   std::vector<CollectorTally> tallies;  // in the order collectors were given
   std::size_t traces = 0;
   double seconds = 0;
+  SpecCoverage coverage;  // with CampaignOptions::coverage: over the traces run to the end
   bool any_finding() const;
 };
 

@@ -118,8 +118,9 @@ nlohmann::json run_libfuzzer(const SelftestOptions& options, const CollectorInfo
       const LaneResult first = run_lane(r.parsed->trace, mutant, isolation);
       if (first.divergence) {
         const Check check = first.divergence->check;
+        LaneServer lanes(mutant, isolation);
         auto fails = [&](const Trace& t) {
-          const LaneResult lane = run_lane(t, mutant, isolation);
+          const LaneResult lane = lanes.run(t);
           return lane.divergence && lane.divergence->check == check;
         };
         j["shrunk_ops"] = minimize(r.parsed->trace, fails, 2000).trace.ops.size();
@@ -202,9 +203,10 @@ nlohmann::json mutation_score(const SelftestOptions& options, std::ostream* log)
     // The fixed suite: caught when a trace diverges on the mutant and not on the original.
     if (!suite.empty()) {
       nlohmann::json by_suite = {{"caught", false}, {"trace", nullptr}};
+      LaneServer on_mutant(*mutant, campaign.isolation);
+      LaneServer on_original(*original, campaign.isolation);
       for (const SuiteTrace& s : suite) {
-        if (run_lane(s.trace, *mutant, campaign.isolation).divergence &&
-            !run_lane(s.trace, *original, campaign.isolation).divergence) {
+        if (on_mutant.run(s.trace).divergence && !on_original.run(s.trace).divergence) {
           by_suite = {{"caught", true}, {"trace", s.file}};
           break;
         }

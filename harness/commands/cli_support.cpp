@@ -6,6 +6,7 @@
 
 #include "collectors/registry.h"
 #include "gcfuzz/collector.hpp"
+#include "harness/commands/save.h"
 #include "harness/engine/runner.h"
 #include "harness/engine/selection.h"
 
@@ -81,6 +82,22 @@ std::optional<std::vector<const CollectorInfo*>> collectors_or_report(
     const std::optional<std::string>& pattern) {
   return collectors_or_report(pattern ? std::vector<std::string>{*pattern}
                                       : std::vector<std::string>{});
+}
+
+bool report_coverage(const SpecCoverage& coverage, std::ostream& out,
+                     const std::optional<std::string>& json_path) {
+  out << coverage.format_text();
+  if (!json_path) return true;
+  try {
+    write_atomically(*json_path, nlohmann::json{{"schema", "gcfuzz-coverage/1"},
+                                                {"configurations", coverage.to_json()}}
+                                         .dump(2) +
+                                     "\n");
+  } catch (const std::exception& e) {
+    std::cerr << "gcfuzz: --coverage-json: " << e.what() << "\n";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace gcfuzz

@@ -5,12 +5,14 @@
 #include "harness/commands/layer.h"
 
 #include <filesystem>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "gcfuzz/collector.hpp"
 #include "gcfuzz/vocabulary.hpp"
+#include "harness/engine/coverage.h"
 #include "harness/trace/text.h"
 #include "model/model.h"
 
@@ -38,5 +40,10 @@ std::optional<Policy> policy_or_report(const std::string& name);
 // is judged against. On an unknown policy or collector, prints why and returns nullopt.
 std::optional<ModelOptions> model_options_or_report(const std::string& policy,
                                                     const std::optional<std::string>& collector);
+
+// The spec coverage report of --coverage: the table on `out`, and the JSON written to
+// `json_path` (atomically) when given. False, with one line on stderr, when it cannot be written.
+bool report_coverage(const SpecCoverage& coverage, std::ostream& out,
+                     const std::optional<std::string>& json_path);
 
 }  // namespace gcfuzz

@@ -397,6 +397,21 @@ int compare_command(const CompareCommandOptions& options) {
   }
   nlohmann::json result = run_comparison(*collectors, workloads, run);
   if (show_progress && tty) std::cerr << "\r\033[K" << std::flush;
+  // Spec coverage, per workload the model checks (a workload only timed applies no rule).
+  if (options.coverage || options.coverage_json) {
+    nlohmann::json& by_workload = result["coverage"] = nlohmann::json::object();
+    SpecCoverage all;
+    for (const Workload& w : workloads) {
+      if (!w.checked) continue;
+      SpecCoverage covered;
+      for (const Trace& t : w.traces) covered.add_trace(t, *collectors);
+      std::cerr << fmt::format("workload {}:\n", w.name) << covered.format_text();
+      by_workload[w.name] = covered.to_json();
+      all.merge(covered);
+    }
+    std::cerr << "all workloads:\n";
+    if (!report_coverage(all, std::cerr, options.coverage_json)) return kExitBadInput;
+  }
   // The traces are done with; a large heap's (4M ops) would otherwise make every fork of the
   // mutation score copy its page tables.
   std::vector<Workload>().swap(workloads);

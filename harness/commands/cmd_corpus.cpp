@@ -170,8 +170,9 @@ int regression(const CorpusOptions& options) {
   std::vector<std::string> header;
   std::size_t at = trace.ops.empty() ? 0 : trace.ops.size() - 1;
   if (first) {
+    LaneServer lanes(*first->collector, isolation);  // the candidates share a child
     auto still_fails = [&](const Trace& candidate) {
-      const LaneResult r = run_lane(candidate, *first->collector, isolation);
+      const LaneResult r = lanes.run(candidate);
       return r.divergence && r.divergence->same_kind(first->divergence);
     };
     trace = minimize(trace, still_fails).trace;

@@ -57,9 +57,12 @@ int replay_command(const ReplayOptions& options) {
                                 static_cast<long long>(options.timeout_seconds * 1000))};
   std::size_t divergences = 0, checked = 0, skipped = 0, ended_early = 0;
   Retention retained;  // summed over every file and conservative collector
+  const bool coverage = options.coverage || options.coverage_json.has_value();
+  SpecCoverage covered;
   for (std::size_t f = 0; f < traces.size(); ++f) {
     const std::string file = (*files)[f].string();
     const Trace& trace = traces[f].trace;
+    if (coverage) covered.add_trace(trace, *collectors);
     std::vector<std::string> failures;
     std::vector<std::string> garbage_notes;    // what each collector left in `garbage`
     std::vector<std::string> retention_notes;  // what each conservative collector retained
@@ -136,6 +139,7 @@ int replay_command(const ReplayOptions& options) {
                                 count_of(ended_early, "run"));
   }
   std::ostream& out = options.json ? std::cerr : std::cout;
+  if (coverage && !report_coverage(covered, out, options.coverage_json)) return kExitBadInput;
   if (divergences == 0) {
     out << fmt::format("SUMMARY: gcfuzz replay: {}: all agree; {}\n", scope, expectations);
     return kExitAgree;

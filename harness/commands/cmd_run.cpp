@@ -67,6 +67,7 @@ int run_command(const RunOptions& options) {
   }
   campaign.isolation.fork = options.fork;
   campaign.shrink_tries = options.shrink_tries;
+  campaign.coverage = options.coverage || options.coverage_json.has_value();
 
   const bool tty = ::isatty(STDERR_FILENO);
   double last_line = 0;
@@ -161,6 +162,9 @@ int run_command(const RunOptions& options) {
                                    describe_retention(retained.objects, retained.collections,
                                                       retained.held_at_end))
                      : std::string();
+  if (campaign.coverage && !report_coverage(result.coverage, std::cout, options.coverage_json)) {
+    return kExitBadInput;
+  }
   if (findings == 0) {
     std::cout << fmt::format("SUMMARY: gcfuzz run: {}: no divergence{}\n", scope, retention);
     return kExitAgree;

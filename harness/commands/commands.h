@@ -56,6 +56,8 @@ struct ReplayOptions {
   bool json = false;
   bool fork = true;
   double timeout_seconds = 60;
+  bool coverage = false;                     // print the SPEC.md rules the traces exercised
+  std::optional<std::string> coverage_json;  // and write them to this file, as JSON
 };
 int replay_command(const ReplayOptions& options);
 
@@ -70,6 +72,8 @@ struct RunOptions {
   std::size_t shrink_tries = 5000;
   bool fork = true;
   bool quiet = false;
+  bool coverage = false;
+  std::optional<std::string> coverage_json;
 };
 int run_command(const RunOptions& options);
 
@@ -115,6 +119,8 @@ struct CompareCommandOptions {
   bool quiet = false;
   bool progress = false;  // a progress line even when stderr is not a terminal
   bool list_workloads = false;
+  bool coverage = false;  // the SPEC.md rules each checked workload exercised
+  std::optional<std::string> coverage_json;
   std::optional<std::string> from;  // a saved --format json result: render it, run nothing
   std::string command_line;         // for the report
 };

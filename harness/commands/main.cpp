@@ -48,6 +48,15 @@ CLI::Validator within(T lo, T hi) {
 }
 
 constexpr double kMaxSeconds = 1e7;
+
+void add_coverage_options(CLI::App& command, bool& coverage,
+                          std::optional<std::string>& coverage_json) {
+  command.add_flag("--coverage", coverage,
+                   "Also report the SPEC.md rules the traces exercised, how often, and which "
+                   "never fired (docs/coverage.md)");
+  command.add_option("--coverage-json", coverage_json,
+                     "Write that report to this file, as JSON (implies --coverage)");
+}
 constexpr std::size_t kMaxTraces = 1'000'000'000;
 
 }  // namespace
@@ -102,6 +111,7 @@ int main(int argc, char** argv) {
       ->add_option("--timeout", replay.timeout_seconds,
                    "Seconds without progress before a collector counts as hung")
       ->check(within(0.001, kMaxSeconds));
+  add_coverage_options(*replay_cmd, replay.coverage, replay.coverage_json);
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Random differential traces; divergences shrunk");
@@ -134,6 +144,7 @@ int main(int argc, char** argv) {
                       "Folder to write each shrunk divergence to, as <collector>-<hash>.gct");
   run_cmd->add_flag("!--no-fork", run.fork, "Run collectors in this process (for debuggers)");
   run_cmd->add_flag("--quiet", run.quiet, "No progress line");
+  add_coverage_options(*run_cmd, run.coverage, run.coverage_json);
 
   MinimizeOptions minimize;
   auto* minimize_cmd =
@@ -274,6 +285,7 @@ int main(int argc, char** argv) {
       "  gcfuzz compare --format md\n"
       "  gcfuzz compare --format html -o report.html\n"
       "  gcfuzz compare -c 'mark-sweep:*' -c refcount:pep442 -w 'graph-*' --format csv");
+  add_coverage_options(*compare_cmd, compare.coverage, compare.coverage_json);
   compare_cmd->add_option("-c,--collector", compare.collectors,
                           "Collector name or glob (repeatable; default: every non-mutant)");
   compare_cmd->add_option("-w,--workload", compare.workloads,

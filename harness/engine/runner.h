@@ -155,6 +155,7 @@ struct LaneResult {
   std::size_t expectations_skipped = 0;  // beyond the collector's capabilities or retention
   Retention retention;                   // conservative collectors only
   std::vector<Events> observed;          // per op run, when recorded (replay --json)
+  std::vector<RuleSet> rules;            // per mutator op run, when recorded (the fuzz target)
   // Non-empty when the collector could not express op `ops_run - 1` (Lane::unsupported):
   // why. The trace ended there for it, without a divergence.
   std::string unsupported;

@@ -49,6 +49,30 @@ constexpr std::size_t kMaxFuzzOps = 512;
 // An input that does not parse is replaced by a random trace of up to this many ops.
 constexpr std::size_t kFallbackOps = 16;
 
+// Spec coverage as libFuzzer features (docs/coverage.md): one counter per SPEC.md rule (the
+// ops that applied it; libFuzzer buckets the count), and one per pair of rules applied by the
+// same op (a collection that both resurrects and clears weak references is a state of its
+// own). libFuzzer reads this section after each input as extra counters and keeps an input
+// that sets a new one, so inputs reaching new semantic states survive even when they run no
+// new code. It clears them before each input.
+constexpr std::size_t kRulePairs = kRuleCount * kRuleCount;
+__attribute__((section("__libfuzzer_extra_counters"), used))
+std::uint8_t spec_features[kRuleCount + kRulePairs];
+
+void count_spec_features(const std::vector<RuleSet>& rules_by_op) {
+  for (const RuleSet& rules : rules_by_op) {
+    rules.for_each([&](Rule a) {
+      std::uint8_t& hits = spec_features[static_cast<int>(a)];
+      if (hits != 255) ++hits;
+      rules.for_each([&](Rule b) {
+        if (a < b) {
+          spec_features[kRuleCount + static_cast<int>(a) * kRuleCount + static_cast<int>(b)] = 1;
+        }
+      });
+    });
+  }
+}
+
 // What libFuzzer's C entry points share; set once by LLVMFuzzerInitialize.
 struct FuzzerState {
   std::vector<const CollectorInfo*> collectors;
@@ -207,8 +231,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Isolation in_process{.fork = false};
   for (const CollectorInfo* collector : state().collectors) {
     state().running = collector;
-    const LaneResult r = run_lane(*trace, *collector, in_process);
+    const LaneResult r = run_lane(*trace, *collector, in_process, {.record_rules = true});
     state().running = nullptr;
+    count_spec_features(r.rules);
     if (r.divergence) {
       report_and_abort(*r.divergence, *trace,
                        std::string_view(reinterpret_cast<const char*>(data), size));

@@ -14,6 +14,7 @@
 
 #include "harness/engine/external_collectors.h"
 #include "harness/isolation/serialize.h"
+#include "harness/trace/text.h"
 
 namespace gcfuzz {
 
@@ -52,6 +53,9 @@ LaneResult run_here(const Trace& trace, const CollectorInfo& collector, const La
     Events* observed = nullptr;
     if (options.record_events) observed = &r.observed.emplace_back();
     r.divergence = lane.step(i, trace.ops[i], observed);
+    if (options.record_rules && !is_expectation(trace.ops[i])) {
+      r.rules.push_back(lane.model().rules_fired());
+    }
     ++r.ops_run;
     if (lane.unsupported()) {
       r.unsupported = *lane.unsupported();
@@ -78,6 +82,49 @@ std::string crash_summary(const ChildOutcome& outcome) {
     }
   }
   return outcome.reason;
+}
+
+std::string encode(const LaneResult& r) {
+  nlohmann::json j = {
+      {"ops_run", r.ops_run},
+      {"checked", r.expectations_checked},
+      {"skipped", r.expectations_skipped},
+      {"retained", {r.retention.objects, r.retention.collections, r.retention.held_at_end}},
+      {"observed", r.observed},
+      {"rules",
+       [&] {
+         std::vector<std::uint64_t> bits;
+         for (const RuleSet& s : r.rules) bits.push_back(s.bits());
+         return bits;
+       }()},
+      {"unsupported", r.unsupported}};
+  if (r.divergence) j["divergence"] = *r.divergence;
+  return j.dump();
+}
+
+// The lane's result from the child's answer, or the divergence its crash or hang stands for.
+LaneResult decode(const CollectorInfo& collector, const ChildOutcome& outcome,
+                  const std::string& answer, std::size_t op_reached) {
+  LaneResult r;
+  r.collector = &collector;
+  if (outcome.status == ChildOutcome::Status::finished) {
+    const nlohmann::json j = nlohmann::json::parse(answer);
+    r.ops_run = j.at("ops_run").get<std::size_t>();
+    r.expectations_checked = j.at("checked").get<std::size_t>();
+    r.expectations_skipped = j.at("skipped").get<std::size_t>();
+    const auto retained = j.at("retained").get<std::array<std::size_t, 3>>();
+    r.retention = Retention{retained[0], retained[1], retained[2]};
+    r.observed = j.at("observed").get<std::vector<Events>>();
+    for (std::uint64_t bits : j.at("rules").get<std::vector<std::uint64_t>>()) {
+      r.rules.push_back(RuleSet::from_bits(bits));
+    }
+    r.unsupported = j.at("unsupported").get<std::string>();
+    if (j.contains("divergence")) r.divergence = j.at("divergence").get<Divergence>();
+    return r;
+  }
+  r.ops_run = op_reached + 1;
+  r.divergence = divergence_from_outcome(outcome, collector.name, op_reached);
+  return r;
 }
 
 }  // namespace
@@ -110,39 +157,47 @@ LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Is
   std::string result;
   const ChildOutcome outcome = run_in_child(
       [&](ChildChannel& channel) {
-        const LaneResult r = run_here(trace, collector, options, &progress, &channel);
-        nlohmann::json j = {
-            {"ops_run", r.ops_run},
-            {"checked", r.expectations_checked},
-            {"skipped", r.expectations_skipped},
-            {"retained", {r.retention.objects, r.retention.collections, r.retention.held_at_end}},
-            {"observed", r.observed},
-            {"unsupported", r.unsupported}};
-        if (r.divergence) j["divergence"] = *r.divergence;
-        channel.send(j.dump());
+        channel.send(encode(run_here(trace, collector, options, &progress, &channel)));
       },
       isolation.quiet_limit,
       [&](std::string_view line) {
         if (line != "heartbeat") result = line;
       });
+  return decode(collector, outcome, result, progress.get());
+}
 
-  LaneResult r;
-  r.collector = &collector;
-  if (outcome.status == ChildOutcome::Status::finished) {
-    const nlohmann::json j = nlohmann::json::parse(result);
-    r.ops_run = j.at("ops_run").get<std::size_t>();
-    r.expectations_checked = j.at("checked").get<std::size_t>();
-    r.expectations_skipped = j.at("skipped").get<std::size_t>();
-    const auto retained = j.at("retained").get<std::array<std::size_t, 3>>();
-    r.retention = Retention{retained[0], retained[1], retained[2]};
-    r.observed = j.at("observed").get<std::vector<Events>>();
-    r.unsupported = j.at("unsupported").get<std::string>();
-    if (j.contains("divergence")) r.divergence = j.at("divergence").get<Divergence>();
-    return r;
+struct LaneServer::Child {
+  SharedProgress progress;
+  ChildServer server;
+  explicit Child(const CollectorInfo& collector, const LaneOptions& options)
+      : server([this, &collector, options](std::string_view request, ChildChannel& channel) {
+          ParseResult parsed = parse_trace(request, "request");
+          if (!parsed.parsed) throw std::runtime_error(parsed.error->to_string());
+          channel.send(
+              encode(run_here(parsed.parsed->trace, collector, options, &progress, &channel)));
+        }) {}
+};
+
+LaneServer::LaneServer(const CollectorInfo& collector, const Isolation& isolation,
+                       const LaneOptions& options)
+    : collector_(collector), isolation_(isolation), options_(options) {
+  if (isolation.fork && !runs_out_of_process(collector)) {
+    if (collector.prepare != nullptr) collector.prepare();
+    child_ = std::make_unique<Child>(collector, options);
   }
-  r.ops_run = progress.get() + 1;
-  r.divergence = divergence_from_outcome(outcome, collector.name, progress.get());
-  return r;
+}
+
+LaneServer::~LaneServer() = default;
+
+LaneResult LaneServer::run(const Trace& trace) {
+  if (!child_) return run_here(trace, collector_, options_, nullptr, nullptr);
+  child_->progress.set(0);
+  std::string result;
+  const ChildOutcome outcome = child_->server.exchange(print_trace(trace), isolation_.quiet_limit,
+                                                       [&](std::string_view line) {
+                                                         if (line != "heartbeat") result = line;
+                                                       });
+  return decode(collector_, outcome, result, child_->progress.get());
 }
 
 std::optional<FirstDivergence> first_divergence(const Trace& trace,

@@ -5,6 +5,7 @@
 #include "harness/isolation/layer.h"
 
 #include <chrono>
+#include <memory>
 
 #include "harness/engine/runner.h"
 #include "harness/isolation/isolation.h"
@@ -18,10 +19,33 @@ struct Isolation {
 
 struct LaneOptions {
   bool record_events = false;  // keep each op's observed events in LaneResult::observed
+  bool record_rules = false;   // keep the SPEC.md rules each op applied in LaneResult::rules
 };
 
 LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Isolation& isolation,
                     const LaneOptions& options = {});
+
+// Runs many traces through one collector, each as run_lane does, in one child process that
+// serves them in turn (isolation.h: ChildServer) instead of a fork per trace; after a crash
+// or a hang, the next trace gets a new child. For the many candidate traces of shrinking,
+// where a fork per candidate costs more than the candidate. Without fork (or for a collector
+// in another process), runs them here.
+class LaneServer {
+ public:
+  LaneServer(const CollectorInfo& collector, const Isolation& isolation,
+             const LaneOptions& options = {});
+  ~LaneServer();
+  LaneServer(const LaneServer&) = delete;
+  LaneServer& operator=(const LaneServer&) = delete;
+  LaneResult run(const Trace& trace);
+
+ private:
+  struct Child;
+  const CollectorInfo& collector_;
+  Isolation isolation_;
+  LaneOptions options_;
+  std::unique_ptr<Child> child_;
+};
 
 struct FirstDivergence {
   const CollectorInfo* collector = nullptr;
