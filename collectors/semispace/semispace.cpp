@@ -2,6 +2,8 @@
 #include "collectors/semispace/semispace.h"
 
 #include <sanitizer/asan_interface.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -12,7 +14,19 @@ namespace gcfuzz::semispace {
 // ---- Space ----
 
 namespace {
-constexpr std::size_t kBlockAlignment = 16;
+
+// Each block is mapped with an inaccessible guard after it, larger than any object, so that an
+// object overrunning its block (a bug) faults on its first byte past the block, wherever the
+// block lies. In memory from the allocator, an overrun of a large object lands in whatever
+// lies beyond the block, another allocation or nothing, which changes from run to run with
+// the address space's layout: the same trace would trap in one run and pass in another.
+constexpr std::size_t kGuard = 2 * (kMaxPayload + 4096);
+
+std::size_t mapped_size(std::size_t capacity) {
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  return (capacity + page - 1) / page * page + kGuard;
+}
+
 }  // namespace
 
 Space::~Space() {
@@ -21,13 +35,18 @@ Space::~Space() {
 
 void Space::release(const Block& b) {
   ASAN_UNPOISON_MEMORY_REGION(b.base, b.capacity);
-  ::operator delete (b.base, std::align_val_t{kBlockAlignment});
+  ::munmap(b.base, mapped_size(b.capacity));
 }
 
 void Space::add_block(std::size_t capacity) {
-  char* base = static_cast<char*>(::operator new (capacity, std::align_val_t{kBlockAlignment}));
+  const std::size_t mapped = mapped_size(capacity);
+  void* base =
+      ::mmap(nullptr, mapped, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (base == MAP_FAILED || ::mprotect(base, mapped - kGuard, PROT_READ | PROT_WRITE) != 0) {
+    throw std::bad_alloc();
+  }
   ASAN_POISON_MEMORY_REGION(base, capacity);  // unpoisoned object by object, as allocated
-  blocks_.push_back({base, capacity, 0});
+  blocks_.push_back({static_cast<char*>(base), capacity, 0});
 }
 
 void* Space::allocate(std::size_t bytes) {

@@ -18,7 +18,7 @@ namespace gcfuzz {
 namespace {
 
 // Above this many ops, a trace RapidCheck shrank is minimized further (run_campaign).
-constexpr std::size_t kMinimizeAbove = 10;
+constexpr std::size_t kMinimizeAbove = 3;
 
 using Clock = std::chrono::steady_clock;
 
@@ -233,9 +233,10 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
     f.seconds_to_catch = seconds_since(start);
     f.original_ops = original.value().ops.size();
     const Divergence first = *found;
-    // The candidates run one after another in one child (a new one after a crash); the shrunk
-    // trace is then run alone, in a child of its own, for the divergence it shows.
-    LaneServer lanes(*tally.collector, options.isolation);
+    // The candidates run one after another in one child (a new one after a crash), unless
+    // the divergence is a crash or a hang; the shrunk trace is then run alone, in a child of
+    // its own, for the divergence it shows.
+    LaneServer lanes(*tally.collector, options.isolation, {}, !depends_on_history(first));
     auto still_fails = [&](const Trace& candidate) {
       const LaneResult r = lanes.run(candidate);
       return r.divergence && r.divergence->same_kind(first);
@@ -247,7 +248,7 @@ CampaignResult run_campaign(std::span<const CollectorInfo* const> collectors,
     f.shrink_stopped_by_time = shrunk.stopped_by_time;
     // RapidCheck shrinks an allocation burst only from its end; delta debugging over the ops
     // then removes what the generator's shrink tree cannot, within the same budget of tries
-    // (a trace RapidCheck brought to a few ops is left as it is).
+    // (a trace RapidCheck brought to 3 ops or fewer is left as it is).
     if (!f.shrink_stopped_by_time && f.shrink_tries < options.shrink_tries &&
         f.shrunk.ops.size() > kMinimizeAbove) {
       const std::size_t before = f.shrunk.ops.size();

@@ -118,7 +118,7 @@ nlohmann::json run_libfuzzer(const SelftestOptions& options, const CollectorInfo
       const LaneResult first = run_lane(r.parsed->trace, mutant, isolation);
       if (first.divergence) {
         const Check check = first.divergence->check;
-        LaneServer lanes(mutant, isolation);
+        LaneServer lanes(mutant, isolation, {}, !depends_on_history(*first.divergence));
         auto fails = [&](const Trace& t) {
           const LaneResult lane = lanes.run(t);
           return lane.divergence && lane.divergence->check == check;

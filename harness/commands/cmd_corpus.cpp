@@ -170,7 +170,7 @@ int regression(const CorpusOptions& options) {
   std::vector<std::string> header;
   std::size_t at = trace.ops.empty() ? 0 : trace.ops.size() - 1;
   if (first) {
-    LaneServer lanes(*first->collector, isolation);  // the candidates share a child
+    LaneServer lanes(*first->collector, isolation, {}, !depends_on_history(first->divergence));
     auto still_fails = [&](const Trace& candidate) {
       const LaneResult r = lanes.run(candidate);
       return r.divergence && r.divergence->same_kind(first->divergence);

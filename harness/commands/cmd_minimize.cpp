@@ -32,7 +32,7 @@ int minimize_command(const MinimizeOptions& options) {
   const Divergence* first = &found->divergence;
   std::cerr << format_divergence(*first, original, TraceSource{options.file, parsed->line_of_op})
             << "\n";
-  LaneServer lanes(*target, isolation);  // the candidates share a child
+  LaneServer lanes(*target, isolation, {}, !depends_on_history(*first));
   auto still_fails = [&](const Trace& candidate) {
     const LaneResult r = lanes.run(candidate);
     return r.divergence && r.divergence->same_kind(*first);

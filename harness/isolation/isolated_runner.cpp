@@ -178,10 +178,14 @@ struct LaneServer::Child {
         }) {}
 };
 
+bool depends_on_history(const Divergence& d) {
+  return d.check == Check::crash || d.check == Check::timeout;
+}
+
 LaneServer::LaneServer(const CollectorInfo& collector, const Isolation& isolation,
-                       const LaneOptions& options)
-    : collector_(collector), isolation_(isolation), options_(options) {
-  if (isolation.fork && !runs_out_of_process(collector)) {
+                       const LaneOptions& options, bool shared)
+    : collector_(collector), isolation_(isolation), options_(options), shared_(shared) {
+  if (shared && isolation.fork && !runs_out_of_process(collector)) {
     if (collector.prepare != nullptr) collector.prepare();
     child_ = std::make_unique<Child>(collector, options);
   }
@@ -190,6 +194,7 @@ LaneServer::LaneServer(const CollectorInfo& collector, const Isolation& isolatio
 LaneServer::~LaneServer() = default;
 
 LaneResult LaneServer::run(const Trace& trace) {
+  if (!shared_) return run_lane(trace, collector_, isolation_, options_);
   if (!child_) return run_here(trace, collector_, options_, nullptr, nullptr);
   child_->progress.set(0);
   std::string result;

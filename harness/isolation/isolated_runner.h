@@ -29,11 +29,12 @@ LaneResult run_lane(const Trace& trace, const CollectorInfo& collector, const Is
 // serves them in turn (isolation.h: ChildServer) instead of a fork per trace; after a crash
 // or a hang, the next trace gets a new child. For the many candidate traces of shrinking,
 // where a fork per candidate costs more than the candidate. Without fork (or for a collector
-// in another process), runs them here.
+// in another process), runs them here. With `shared` false, each trace runs in a child of
+// its own (run_lane): for a divergence that depends on the process's history.
 class LaneServer {
  public:
   LaneServer(const CollectorInfo& collector, const Isolation& isolation,
-             const LaneOptions& options = {});
+             const LaneOptions& options = {}, bool shared = true);
   ~LaneServer();
   LaneServer(const LaneServer&) = delete;
   LaneServer& operator=(const LaneServer&) = delete;
@@ -44,8 +45,15 @@ class LaneServer {
   const CollectorInfo& collector_;
   Isolation isolation_;
   LaneOptions options_;
+  bool shared_;
   std::unique_ptr<Child> child_;
 };
+
+// Whether reproducing `d` can depend on what ran before in the same process: a crash (where a
+// memory error lands, and whether AddressSanitizer sees it, follows the heap's layout, which
+// earlier traces change) or a hang. Shrinking such a divergence runs each candidate in a child
+// of its own, so that the same seed gives the same shrunk trace.
+bool depends_on_history(const Divergence& d);
 
 struct FirstDivergence {
   const CollectorInfo* collector = nullptr;
