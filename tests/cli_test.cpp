@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/trace/text.h"
 #include "tests/printers.h"
 #include "tests/sanitizer.h"
@@ -134,6 +136,45 @@ TEST_F(Cli, RunOverTheRealCollectorsAgrees) {
   const CommandOutcome r = gcfuzz("run --quiet --seed 5 --traces 300");
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("SUMMARY: gcfuzz run: 300 traces"), std::string::npos) << r.out;
+}
+
+// --coverage: the table comes before the SUMMARY line, per model the collectors are judged
+// against; --coverage-json writes the same counts.
+TEST_F(Cli, CoverageReportsTheRulesOfRunReplayAndCompare) {
+  const fs::path json = dir_ / "coverage.json";
+  const CommandOutcome replay = gcfuzz("replay -c trial-deletion:legacy --coverage-json " +
+                                       json.string() + " " + write("c.gct", kLeakTest).string());
+  EXPECT_EQ(replay.status, 0) << replay.err;
+  const std::size_t table = replay.out.find("spec coverage, legacy: ");
+  ASSERT_NE(table, std::string::npos) << replay.out;
+  EXPECT_LT(table, replay.out.find("SUMMARY: gcfuzz replay"));
+  EXPECT_NE(replay.out.find("garbage-appended"), std::string::npos) << replay.out;
+  std::ifstream in(json);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j.at("schema"), "gcfuzz-coverage/1");
+  EXPECT_EQ(j.at("configurations").at(0).at("policy"), "legacy");
+  EXPECT_GT(j.at("configurations").at(0).at("rules").at("garbage-appended").get<int>(), 0);
+
+  const CommandOutcome run = gcfuzz("run --quiet --traces 30 -c refcount:pep442 --coverage");
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("spec coverage, pep442 without cycle collection: "), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("refcount-death"), std::string::npos) << run.out;
+
+  const CommandOutcome compare = gcfuzz("compare --quiet -c mark-sweep:java -w corpus --corpus " +
+                                        std::string(GCFUZZ_SOURCE_DIR) + "/corpus --coverage");
+  EXPECT_EQ(compare.status, 0) << compare.err;
+  EXPECT_NE(compare.err.find(
+                "workload corpus:\nspec coverage, java without young collections: 17 of 17 rules"),
+            std::string::npos)
+      << compare.err;
+
+  // A file where the report's folder should be: one line, exit 2.
+  const fs::path blocked = write("blocked", "a file") / "c.json";
+  const CommandOutcome unwritable = gcfuzz("replay --coverage-json " + blocked.string() + " " +
+                                           write("d.gct", kLeakTest).string());
+  EXPECT_EQ(unwritable.status, 2);
+  EXPECT_NE(unwritable.err.find("gcfuzz: --coverage-json: "), std::string::npos) << unwritable.err;
 }
 
 TEST_F(Cli, ShowPrintsCanonicalTextDotAndPython) {
