@@ -108,18 +108,8 @@ std::vector<std::string> split_patterns(std::string_view text) {
 // (replay would report it against every collector of that policy): such inputs are
 // rejected before any collector runs.
 bool expectations_hold(const Trace& trace, const std::vector<Policy>& policies) {
-  if (std::none_of(trace.ops.begin(), trace.ops.end(), is_expectation)) return true;
-  for (Policy policy : policies) {
-    Model model(ModelOptions{.policy = policy});
-    for (const Op& op : trace.ops) {
-      if (!is_expectation(op)) {
-        model.apply(op);
-      } else if (when_of(op).applies_to(policy) && model.check(op)) {
-        return false;
-      }
-    }
-  }
-  return true;
+  const std::vector<bool> fails = failing_expectations(trace, policies);
+  return std::none_of(fails.begin(), fails.end(), [](bool f) { return f; });
 }
 
 std::optional<Trace> parse_input(const std::uint8_t* data, std::size_t size) {

@@ -564,9 +564,9 @@ Trace random_trace(MutationRng& rng, std::size_t ops, const MutatorOptions& opti
   return t;
 }
 
-void drop_failing_expectations(Trace& trace, const std::vector<Policy>& policies) {
-  if (std::none_of(trace.ops.begin(), trace.ops.end(), is_expectation)) return;
+std::vector<bool> failing_expectations(const Trace& trace, const std::vector<Policy>& policies) {
   std::vector<bool> fails(trace.ops.size(), false);
+  if (std::none_of(trace.ops.begin(), trace.ops.end(), is_expectation)) return fails;
   for (Policy policy : policies) {
     Model model(ModelOptions{.policy = policy});
     for (std::size_t i = 0; i < trace.ops.size(); ++i) {
@@ -578,6 +578,11 @@ void drop_failing_expectations(Trace& trace, const std::vector<Policy>& policies
       }
     }
   }
+  return fails;
+}
+
+void drop_failing_expectations(Trace& trace, const std::vector<Policy>& policies) {
+  const std::vector<bool> fails = failing_expectations(trace, policies);
   std::size_t kept = 0;
   for (std::size_t i = 0; i < trace.ops.size(); ++i) {
     if (fails[i]) continue;

@@ -60,6 +60,8 @@ Trace splice_traces(const Trace& first, const Trace& second, MutationRng& rng,
 // target rejected (llvm-project issue 180033), and half of a 60 s `make fuzz` corpus was such
 // inputs. Removing them keeps every mutated input one the target runs.
 void drop_failing_expectations(Trace& trace, const std::vector<Policy>& policies);
+// Per op of `trace`: an expectation that the model of one of `policies` fails there.
+std::vector<bool> failing_expectations(const Trace& trace, const std::vector<Policy>& policies);
 
 // Removes random ops until the canonical text fits in max_bytes; returns that text.
 std::string print_within(Trace& trace, std::size_t max_bytes, MutationRng& rng);
