@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -73,14 +74,34 @@ void count_spec_features(const std::vector<RuleSet>& rules_by_op) {
   }
 }
 
+// Parsing costs as much as running a short trace under ASan, and libFuzzer hands the same
+// texts over again and again: the mutator's output comes back as the next input to run, and
+// each corpus input is mutated and crossed over many times. So the parsed traces are kept:
+// the last output (with its expectations known to hold), and the corpus inputs the mutator
+// and the cross-over were given, up to kParsedInputs of them (then that cache starts over).
+// The mutator's outputs print and parse back to the same trace (tests/mutator_test.cpp).
+constexpr std::size_t kParsedInputs = 4096;
+
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const {
+    return std::hash<std::string_view>{}(text);
+  }
+};
+using ParsedInputs =
+    std::unordered_map<std::string, std::optional<Trace>, TextHash, std::equal_to<>>;
+
 // What libFuzzer's C entry points share; set once by LLVMFuzzerInitialize.
 struct FuzzerState {
   std::vector<const CollectorInfo*> collectors;
   std::vector<Policy> policies;  // the selected collectors' policies, each once
   MutatorOptions mutator;
-  // The last mutator output and the mutations that made it, printed with a finding.
+  // The last mutator output, its trace, and the mutations that made it (printed with a
+  // finding).
   std::string last_output;
+  std::optional<Trace> last_trace;
   std::vector<std::string_view> last_mutations;
+  ParsedInputs parsed;  // corpus inputs, by text
   // The collector running now, named when a sanitizer reports an error in it.
   const CollectorInfo* running = nullptr;
 };
@@ -112,17 +133,41 @@ bool expectations_hold(const Trace& trace, const std::vector<Policy>& policies) 
   return std::none_of(fails.begin(), fails.end(), [](bool f) { return f; });
 }
 
-std::optional<Trace> parse_input(const std::uint8_t* data, std::size_t size) {
-  ParseResult r = parse_trace(std::string_view(reinterpret_cast<const char*>(data), size), "input");
+std::string_view text_of(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+std::optional<Trace> parse_input(std::string_view text) {
+  ParseResult r = parse_trace(text, "input");
   if (!r.parsed || r.parsed->trace.ops.size() > kMaxFuzzOps) return std::nullopt;
   return std::move(r.parsed->trace);
 }
 
-std::size_t write_output(Trace& trace, std::uint8_t* out, std::size_t max_size, MutationRng& rng) {
+// The trace of an input given to the mutator or the cross-over (to be copied: they change it).
+const std::optional<Trace>& mutator_input(const std::uint8_t* data, std::size_t size) {
+  FuzzerState& s = state();
+  const std::string_view text = text_of(data, size);
+  if (s.last_trace && text == s.last_output) return s.last_trace;
+  if (auto it = s.parsed.find(text); it != s.parsed.end()) return it->second;
+  if (s.parsed.size() >= kParsedInputs) s.parsed.clear();
+  return s.parsed.emplace(std::string(text), parse_input(text)).first->second;
+}
+
+// Prints `trace` into libFuzzer's buffer and keeps it as the last output. When the text had
+// to be cut to max_size (ops dropped at random), the expectations that no longer hold go too.
+std::size_t write_output(Trace trace, std::uint8_t* out, std::size_t max_size, MutationRng& rng) {
+  FuzzerState& s = state();
   trace.header.clear();
-  const std::string text = print_within(trace, max_size, rng);
+  const std::size_t ops = trace.ops.size();
+  std::string text = print_within(trace, max_size, rng);
+  if (trace.ops.size() != ops) {
+    drop_failing_expectations(trace, s.policies);
+    text = print_trace(trace);
+  }
   std::memcpy(out, text.data(), text.size());
-  return text.size();
+  s.last_output = std::move(text);
+  s.last_trace = std::move(trace);
+  return s.last_output.size();
 }
 
 [[noreturn]] void report_and_abort(const Divergence& d, const Trace& trace,
@@ -215,9 +260,18 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  // Inputs that are not traces to run are kept out of the corpus (-1).
-  const std::optional<Trace> trace = parse_input(data, size);
-  if (!trace || !expectations_hold(*trace, state().policies)) return -1;
+  // Inputs that are not traces to run are kept out of the corpus (-1). The mutator's output
+  // is parsed, and its expectations hold, already.
+  const std::string_view text = text_of(data, size);
+  std::optional<Trace> parsed;
+  const Trace* trace = nullptr;
+  if (state().last_trace && text == state().last_output) {
+    trace = &*state().last_trace;
+  } else {
+    parsed = parse_input(text);
+    if (!parsed || !expectations_hold(*parsed, state().policies)) return -1;
+    trace = &*parsed;
+  }
   const Isolation in_process{.fork = false};
   for (const CollectorInfo* collector : state().collectors) {
     state().running = collector;
@@ -225,8 +279,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     state().running = nullptr;
     count_spec_features(r.rules);
     if (r.divergence) {
-      report_and_abort(*r.divergence, *trace,
-                       std::string_view(reinterpret_cast<const char*>(data), size));
+      report_and_abort(*r.divergence, *trace, text);
     }
   }
   return 0;
@@ -239,15 +292,16 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
                                                std::size_t max_size, unsigned int seed) {
   FuzzerState& s = state();
   MutationRng rng(seed);
-  std::optional<Trace> trace = parse_input(data, size);
+  std::optional<Trace> trace = mutator_input(data, size);
+  std::vector<std::string_view> mutations;
   if (trace) {
-    s.last_mutations = mutate_trace(*trace, rng, s.mutator);
+    mutations = mutate_trace(*trace, rng, s.mutator);
   } else {
     trace = random_trace(rng, 1 + rng() % kFallbackOps, s.mutator);
-    s.last_mutations = {"random_trace"};
+    mutations = {"random_trace"};
   }
-  const std::size_t new_size = write_output(*trace, data, max_size, rng);
-  s.last_output.assign(reinterpret_cast<const char*>(data), new_size);
+  const std::size_t new_size = write_output(std::move(*trace), data, max_size, rng);
+  s.last_mutations = std::move(mutations);
   return new_size;
 }
 
@@ -256,13 +310,13 @@ extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std:
                                                  std::uint8_t* out, std::size_t max_out_size,
                                                  unsigned int seed) {
   FuzzerState& s = state();
-  const std::optional<Trace> first = parse_input(data1, size1);
-  const std::optional<Trace> second = parse_input(data2, size2);
+  // Copies: the second lookup may start the cache over.
+  const std::optional<Trace> first = mutator_input(data1, size1);
+  const std::optional<Trace> second = mutator_input(data2, size2);
   if (!first || !second) return 0;  // libFuzzer then draws another mutation
   MutationRng rng(seed);
-  Trace spliced = splice_traces(*first, *second, rng, s.mutator);
-  const std::size_t new_size = write_output(spliced, out, max_out_size, rng);
+  const std::size_t new_size =
+      write_output(splice_traces(*first, *second, rng, s.mutator), out, max_out_size, rng);
   s.last_mutations = {"splice_traces"};
-  s.last_output.assign(reinterpret_cast<const char*>(out), new_size);
   return new_size;
 }
