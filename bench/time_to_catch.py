@@ -3,7 +3,10 @@
 empty corpus with the trace dictionary) and `gcfuzz run` (RapidCheck), the median over
 several seeds, with the minimized trace size. Prints a Markdown table.
 
-Usage: bench/time_to_catch.py [--seeds 5] [--limit 60] [--jobs 2] [MUTANT_GLOB...]
+Usage: bench/time_to_catch.py [--seeds 5] [--limit 60] [--jobs 2] [--drivers libfuzzer,run]
+                              [--seeded] [MUTANT_GLOB...]
+
+--seeded starts libFuzzer from corpus/ (as `make fuzz` does) instead of an empty corpus.
 
 Needs build/gcfuzz (make build) and build/fuzz/gcfuzz_trace_fuzzer (the fuzz preset, which
 `make fuzz` builds). Both are AddressSanitizer builds, so the two drivers pay the same
@@ -42,7 +45,7 @@ def minimized_ops(mutant, trace_path):
     return sum(1 for line in out.stdout.splitlines() if line and not line.startswith("#"))
 
 
-def libfuzzer_once(mutant, seed, limit):
+def libfuzzer_once(mutant, seed, limit, seeded):
     with tempfile.TemporaryDirectory(prefix="gcfuzz-ttc-") as work:
         corpus = Path(work) / "corpus"
         corpus.mkdir()
@@ -50,9 +53,13 @@ def libfuzzer_once(mutant, seed, limit):
         start = time.monotonic()
         proc = subprocess.run(
             [FUZZER, f"-seed={seed}", f"-max_total_time={limit}", f"-dict={DICT}",
-             f"-artifact_prefix={work}/", "-print_final_stats=0", str(corpus)],
+             "-max_len=8192", "-entropic_number_of_rarest_features=16",  # as make fuzz runs it
+             f"-artifact_prefix={work}/", "-print_final_stats=0", str(corpus)]
+            + ([str(ROOT / "corpus")] if seeded else []),
             env=env, capture_output=True, text=True)
         elapsed = time.monotonic() - start
+        if proc.returncode == 2 and "gcfuzz_trace_fuzzer: GCFUZZ_COLLECTORS=" in proc.stderr:
+            return NOT_IN_PROCESS, None  # a collector of another process (python:...)
         crashes = sorted(Path(work).glob("crash-*"))
         if not crashes:
             return None, None
@@ -72,7 +79,12 @@ def gcfuzz_run_once(mutant, seed, limit):
     return float(m.group(1)), int(m.group(2))
 
 
+NOT_IN_PROCESS = "not in process"
+
+
 def summarize(results, limit):
+    if any(t == NOT_IN_PROCESS for t, _ in results):
+        return "- (not in process)", "-"
     times = [t for t, _ in results if t is not None]
     sizes = [s for _, s in results if s is not None]
     if len(times) * 2 <= len(results):
@@ -88,8 +100,15 @@ def main():
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--limit", type=int, default=60)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--drivers", default="libfuzzer,run",
+                        help="comma-separated: libfuzzer, run")
+    parser.add_argument("--seeded", action="store_true",
+                        help="libFuzzer starts from corpus/, as make fuzz runs it")
     parser.add_argument("patterns", nargs="*", default=["*"])
     args = parser.parse_args()
+    drivers = [d for d in args.drivers.split(",") if d]
+    if not drivers or any(d not in ("libfuzzer", "run") for d in drivers):
+        sys.exit(f"time_to_catch: --drivers {args.drivers}: expected libfuzzer, run or both")
     for binary in (GCFUZZ, FUZZER):
         if not binary.exists():
             sys.exit(f"time_to_catch: {binary} not built (make build; make fuzz FUZZ_TIME=1)")
@@ -99,16 +118,25 @@ def main():
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for m in chosen:
             for s in seeds:
-                jobs[(m, "libfuzzer", s)] = pool.submit(libfuzzer_once, m, s, args.limit)
-                jobs[(m, "run", s)] = pool.submit(gcfuzz_run_once, m, s, args.limit)
-    print(f"Median over seeds 1-{args.seeds}, limit {args.limit} s a run "
-          f"(`bench/time_to_catch.py --seeds {args.seeds} --limit {args.limit}`):\n")
-    print("| mutant | libFuzzer | shrunk ops | gcfuzz run | shrunk ops |")
-    print("| --- | --- | --- | --- | --- |")
+                if "libfuzzer" in drivers:
+                    jobs[(m, "libfuzzer", s)] = pool.submit(libfuzzer_once, m, s, args.limit,
+                                                            args.seeded)
+                if "run" in drivers:
+                    jobs[(m, "run", s)] = pool.submit(gcfuzz_run_once, m, s, args.limit)
+    command = " ".join(["bench/time_to_catch.py", "--seeds", str(args.seeds), "--limit",
+                        str(args.limit), "--jobs", str(args.jobs), "--drivers", ",".join(drivers)]
+                       + (["--seeded"] if args.seeded else []))
+    print(f"Median over seeds 1-{args.seeds}, limit {args.limit} s a run (`{command}`):\n")
+    titles = {"libfuzzer": "libFuzzer" + (" (seeded)" if args.seeded else ""),
+              "run": "gcfuzz run"}
+    print("| mutant | " + " | ".join(f"{titles[d]} | shrunk ops" for d in drivers) + " |")
+    print("| --- |" + " --- | --- |" * len(drivers))
     for m in chosen:
-        lf = summarize([jobs[(m, "libfuzzer", s)].result() for s in seeds], args.limit)
-        rc = summarize([jobs[(m, "run", s)].result() for s in seeds], args.limit)
-        print(f"| {m} | {lf[0]} | {lf[1]} | {rc[0]} | {rc[1]} |")
+        cells = []
+        for d in drivers:
+            cells += summarize([jobs[(m, d, s)].result() for s in seeds], args.limit)
+        print(f"| {m} | " + " | ".join(cells) + " |")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

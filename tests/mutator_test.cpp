@@ -149,6 +149,32 @@ TEST(Mutator, ResultsKeepOnlyExpectationsThatHold) {
   EXPECT_GT(with_expectations, 500u);  // most results keep some expectations
 }
 
+// resize_object changes one alloc's payload and nothing else; its nudges stay near the old
+// size or a nearby power of two often enough to walk across a size class's edge.
+TEST(Mutator, ResizeObjectChangesOnlyAPayload) {
+  const Trace original = parse_trace("alloc a 2 fin=log bytes=65500\ncollect\n", "t").parsed->trace;
+  std::size_t resized = 0, near = 0;
+  for (std::uint64_t seed = 0; seed < 3000; ++seed) {
+    Trace t = original;
+    MutationRng rng(seed);
+    if (mutate_trace(t, rng, {}) != std::vector<std::string_view>{"resize_object"}) continue;
+    ++resized;
+    ASSERT_EQ(t.ops.size(), 2u);
+    EXPECT_EQ(t.ops[1], original.ops[1]);
+    Alloc before = std::get<Alloc>(original.ops[0]);
+    const Alloc after = std::get<Alloc>(t.ops[0]);
+    const std::uint32_t bytes = after.payload.bytes;
+    near += (bytes >= 65500 - 16 && bytes <= 65500 + 16) ||
+            (bytes >= 32768 - 64 && bytes <= 32768 + 64) ||
+            (bytes >= 65536 - 64 && bytes <= 65536 + 64) ||
+            (bytes >= 131072 - 64 && bytes <= 131072 + 64);
+    before.payload = after.payload;
+    EXPECT_EQ(Op{before}, Op{after}) << "only the payload changes";
+  }
+  ASSERT_GT(resized, 20u);
+  EXPECT_GT(near * 2, resized) << "most resizes stay within a few bytes of a boundary";
+}
+
 TEST(Mutator, NamesItsMutations) {
   MutatorOptions options;
   const std::vector<std::string_view> plain = mutation_names(options);

@@ -8,6 +8,7 @@
 // may be named or matched. Default: the collectors of the plugins (one linked in, or
 // GCFUZZ_PLUGINS), or, without a plugin, every collector that is not a mutant.
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -90,6 +91,46 @@ struct TextHash {
 };
 using ParsedInputs =
     std::unordered_map<std::string, std::optional<Trace>, TextHash, std::equal_to<>>;
+
+// Payload sizes as features. A collector runs the same code for an object of 65,528 bytes as
+// for one of 65,544, so code coverage cannot tell an input that reaches a power of two's
+// neighbourhood from one that stays clear of it; yet that is where size classes, chunk ends
+// and large-object thresholds sit, and their bugs with them. Each alloc sets the counter of
+// its size's bit width and, within 64 bytes of a power of two from 128 B up (a header and a
+// few slots come on top of a payload), the counter of that power and its distance in 8-byte
+// steps, so that an input reaching a new step is kept and its sizes nudged further. Each input sets
+// the bit width of its total payload, so that inputs growing the heap to a new order of magnitude
+// are kept too.
+constexpr int kSizeWidths = 26;  // bit widths of sizes up to kMaxPayload (2^24)
+constexpr int kNearSteps = 17;   // -64, -56, ..., +64 bytes from the power of two
+constexpr int kTotalWidths = 48;
+__attribute__((section("__libfuzzer_extra_counters"), used))
+std::uint8_t size_features[kSizeWidths + kSizeWidths * kNearSteps + kTotalWidths];
+
+void count_size_features(const Trace& trace) {
+  std::uint64_t total = 0;
+  for (const Op& op : trace.ops) {
+    const auto* alloc = std::get_if<Alloc>(&op);
+    if (alloc == nullptr) continue;
+    const std::uint32_t bytes = alloc->payload.bytes;
+    total += bytes;
+    const int width = static_cast<int>(std::bit_width(bytes));
+    size_features[std::min(width, kSizeWidths - 1)] = 1;
+    if (bytes < 128 - 64) continue;
+    const std::uint32_t below = std::bit_floor(bytes);
+    const std::int64_t off_below = static_cast<std::int64_t>(bytes) - below;
+    const std::int64_t off_above = static_cast<std::int64_t>(bytes) - 2 * std::int64_t{below};
+    const bool near_below = off_below <= 64 && below >= 128;
+    const std::int64_t off = near_below ? off_below : off_above;
+    if (!near_below && off_above < -64) continue;
+    const int power = near_below ? width - 1 : width;
+    if (power >= kSizeWidths) continue;
+    const int step = static_cast<int>((off + 64) / 8);  // 0..16
+    size_features[kSizeWidths + power * kNearSteps + step] = 1;
+  }
+  size_features[kSizeWidths + kSizeWidths * kNearSteps +
+                std::min(static_cast<int>(std::bit_width(total)), kTotalWidths - 1)] = 1;
+}
 
 // What libFuzzer's C entry points share; set once by LLVMFuzzerInitialize.
 struct FuzzerState {
@@ -272,6 +313,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!parsed || !expectations_hold(*parsed, state().policies)) return -1;
     trace = &*parsed;
   }
+  count_size_features(*trace);
   const Isolation in_process{.fork = false};
   for (const CollectorInfo* collector : state().collectors) {
     state().running = collector;

@@ -328,10 +328,12 @@ void redraw(Redraw& r, FinalizerField& f, Namespace, std::string_view) {
   f.kind = static_cast<Finalizer>((static_cast<std::size_t>(f.kind) + 1 + below(r.rng, 4)) %
                                   kFinalizerNames.size());
 }
-// A fresh size; or the size nudged by a few bytes, or moved to a nearby power of two, give or
-// take a few bytes: where size classes and chunk ends are.
+// A fresh size; or the size nudged by up to 16 bytes, or moved to a nearby power of two give or
+// take up to 64 bytes (an object's header and slots come on top of its payload): where size
+// classes and chunk ends are.
 void redraw(Redraw& r, PayloadField& p, Namespace, std::string_view) {
   const auto delta = [&] { return static_cast<std::int64_t>(below(r.rng, 33)) - 16; };
+  const auto wide_delta = [&] { return static_cast<std::int64_t>(below(r.rng, 129)) - 64; };
   std::int64_t size = p.bytes;
   switch (below(r.rng, 3)) {
     case 0:
@@ -344,7 +346,7 @@ void redraw(Redraw& r, PayloadField& p, Namespace, std::string_view) {
       int e = 4;
       while (e < 24 && (std::int64_t{1} << (e + 1)) <= size) ++e;
       e += static_cast<int>(below(r.rng, 3)) - 1;
-      size = (std::int64_t{1} << std::clamp(e, 4, 23)) + delta();
+      size = (std::int64_t{1} << std::clamp(e, 4, 23)) + wide_delta();
       break;
     }
   }
@@ -475,6 +477,22 @@ bool change_argument(Trace& t, Context& c) {
   return changed;
 }
 
+// One alloc's payload redrawn: a fresh size, a nudge of a few bytes, or a nearby power of two
+// give or take a few bytes. change_argument reaches a size only once in (ops x fields) draws,
+// and a bug at a size class or a chunk's end needs its size within a few bytes.
+bool resize_object(Trace& t, Context& c) {
+  std::vector<std::size_t> allocs;
+  for (std::size_t i = 0; i < t.ops.size(); ++i) {
+    if (std::holds_alternative<Alloc>(t.ops[i])) allocs.push_back(i);
+  }
+  if (allocs.empty()) return false;
+  const std::size_t at = allocs[below(c.rng, allocs.size())];
+  const Names names = names_of(t, at);
+  Redraw r{c.rng, t, at, names};
+  redraw(r, std::get<Alloc>(t.ops[at]).payload, Namespace::either, "");
+  return true;
+}
+
 // Every use of one name becomes another (joins two variables' stories, or splits them).
 bool rename_variable(Trace& t, Context& c) {
   const Names names = names_of(t, 0);
@@ -521,7 +539,7 @@ struct Mutation {
   int weight;
 };
 
-constexpr std::array<Mutation, 10> kMutations = {{
+constexpr std::array<Mutation, 11> kMutations = {{
     {"insert_op", insert_op, 6},
     {"insert_ops", insert_ops, 2},
     {"insert_expectation", insert_expectation, 1},
@@ -530,6 +548,7 @@ constexpr std::array<Mutation, 10> kMutations = {{
     {"replace_op", replace_op, 2},
     {"swap_ops", swap_ops, 2},
     {"change_argument", change_argument, 6},
+    {"resize_object", resize_object, 2},
     {"rename_variable", rename_variable, 1},
     {"mutate_op_bytes", mutate_op_bytes, 2},
 }};
