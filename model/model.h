@@ -61,6 +61,14 @@ class Model {
 
   // ---- Queries (checker, expectations, show --dot). Ids are public ids. ----
   std::uint32_t object_count() const { return static_cast<std::uint32_t>(handle_of_id_.size()); }
+  // The objects not freed, in no particular order, without walking the freed ones: a check
+  // after every collection must cost what the heap holds, not its whole history.
+  // REQUIRES: between ops (every object numbered).
+  std::size_t live_count() const { return live_.size(); }
+  template <class F>
+  void for_each_live(F&& f) const {
+    for (Handle h : live_) f(objects_[h].id);
+  }
   bool is_freed(ObjectId id) const { return object(id).freed; }
   int times_finalized(ObjectId id) const { return object(id).times_finalized; }
   bool is_young(ObjectId id) const { return object(id).young; }

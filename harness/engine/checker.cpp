@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -234,7 +235,10 @@ std::optional<Divergence> check_payload(const Model& model, const HeapView& view
 
 std::optional<Divergence> check_object_list(const Model& model, const CollectorHistory& history,
                                             const HeapView& view) {
-  std::vector<bool> listed(model.object_count(), false);
+  // Sized by what the heap holds, not by every object ever allocated: this runs after every
+  // collection, and a long trace must cost linear time (docs/benchmarks.md, cost per op).
+  std::unordered_set<std::uint32_t> listed;
+  listed.reserve(model.live_count());
   std::optional<Divergence> found;
   view.for_each_object([&](HeapView::Ref ref) {
     if (found) return;
@@ -249,27 +253,27 @@ std::optional<Divergence> check_object_list(const Model& model, const CollectorH
     } else if (model.is_freed(id)) {
       found = divergence(Check::integrity,
                          fmt::format("the collector still lists {}, which is freed", at(id)), {id});
-    } else if (listed[id.value]) {
+    } else if (!listed.insert(id.value).second) {
       found =
           divergence(Check::integrity, fmt::format("the collector lists {} twice", at(id)), {id});
     } else {
-      listed[id.value] = true;
       found = check_payload(model, view, ref, id);
     }
   });
   if (found) return found;
-  for (std::uint32_t i = 0; i < model.object_count(); ++i) {
-    const ObjectId id{i};
-    if (!listed[i] && !model.is_freed(id)) {
-      return divergence(Check::integrity,
-                        fmt::format("the collector lost {}: it is not among its objects, but it "
-                                    "is not freed (reachable, or trash a collection has not "
-                                    "freed)",
-                                    at(id)),
-                        {id});
-    }
-  }
-  return std::nullopt;
+  // Every object listed is one the model holds, once: the model holds no other exactly when
+  // the counts agree. Otherwise the lowest one missing is reported.
+  if (listed.size() == model.live_count()) return std::nullopt;
+  std::optional<ObjectId> lost;
+  model.for_each_live([&](ObjectId id) {
+    if (!listed.contains(id.value) && (!lost || id < *lost)) lost = id;
+  });
+  return divergence(Check::integrity,
+                    fmt::format("the collector lost {}: it is not among its objects, but it "
+                                "is not freed (reachable, or trash a collection has not "
+                                "freed)",
+                                at(*lost)),
+                    {*lost});
 }
 
 std::optional<Divergence> check_variable_refcounts(const Model& model, const HeapView& view,
