@@ -487,8 +487,8 @@ bool resize_object(Trace& t, Context& c) {
   }
   if (allocs.empty()) return false;
   const std::size_t at = allocs[below(c.rng, allocs.size())];
-  const Names names = names_of(t, at);
-  Redraw r{c.rng, t, at, names};
+  const Names no_names;  // a size draws no name: no walk of the trace for its names
+  Redraw r{c.rng, t, at, no_names};
   redraw(r, std::get<Alloc>(t.ops[at]).payload, Namespace::either, "");
   return true;
 }
