@@ -160,8 +160,8 @@ void model_full_collection(benchmark::State& state, Policy policy) {
 }
 
 void register_all() {
-  for (Policy p :
-       {Policy::pep442, Policy::pep442_whole, Policy::legacy, Policy::java, Policy::boehm}) {
+  for (Policy p : {Policy::pep442, Policy::pep442_whole, Policy::legacy, Policy::java,
+                   Policy::boehm, Policy::lua}) {
     benchmark::RegisterBenchmark(("model/" + std::string(name_of(p))).c_str(), model_alone, p)
         ->Unit(benchmark::kMillisecond);
   }
@@ -171,7 +171,7 @@ void register_all() {
                                  model_and_collector, &c)
         ->Unit(benchmark::kMillisecond);
   }
-  for (Policy p : {Policy::pep442, Policy::legacy, Policy::java, Policy::boehm}) {
+  for (Policy p : {Policy::pep442, Policy::legacy, Policy::java, Policy::boehm, Policy::lua}) {
     benchmark::RegisterBenchmark(("full-collection/model:" + std::string(name_of(p))).c_str(),
                                  model_full_collection, p)
         ->Unit(benchmark::kMillisecond)

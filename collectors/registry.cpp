@@ -21,10 +21,11 @@
   X(bacon_rajan)                    \
   X(generational)                   \
   GCFUZZ_CPYTHON_FOLDER(X)          \
-  GCFUZZ_BOEHM_FOLDER(X)
+  GCFUZZ_BOEHM_FOLDER(X)            \
+  GCFUZZ_LUA_FOLDER(X)
 #endif
 
-// The real collectors, when built (CMake options GCFUZZ_CPYTHON and GCFUZZ_BOEHM).
+// The real collectors, when built (CMake options GCFUZZ_CPYTHON, GCFUZZ_BOEHM, GCFUZZ_LUA).
 #ifdef GCFUZZ_HAVE_CPYTHON
 #define GCFUZZ_CPYTHON_FOLDER(X) X(cpython)
 #else
@@ -34,6 +35,11 @@
 #define GCFUZZ_BOEHM_FOLDER(X) X(boehm)
 #else
 #define GCFUZZ_BOEHM_FOLDER(X)
+#endif
+#ifdef GCFUZZ_HAVE_LUA
+#define GCFUZZ_LUA_FOLDER(X) X(lua)
+#else
+#define GCFUZZ_LUA_FOLDER(X)
 #endif
 
 namespace gcfuzz {

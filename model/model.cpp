@@ -143,6 +143,7 @@ void Model::collect(const Collect& op) {
       break;
     case Policy::java:
     case Policy::boehm:
+    case Policy::lua:
       collect_tracing(young);
       break;
   }
@@ -274,7 +275,7 @@ bool Model::finalize_dying(Handle h) {
 
 void Model::resurrected_on_refcount_path(Handle h) {
   fire(Rule::refcount_resurrection);
-  objects_[h].young = true;  // CPython tracks a resurrected object again, as if new
+  objects_[h].age = 0;  // CPython tracks a resurrected object again, as if new
   if (options_.generational && options_.collects_cycles) fire(Rule::resurrected_young_again);
 }
 
@@ -425,7 +426,7 @@ void Model::collect_pep442(bool young) {
     }
   }
   events_.collected = static_cast<std::int64_t>(doomed.size()) + uncollectable;
-  age_generation(examined);
+  age_generation(examined, young);
 }
 
 // SPEC.md 3.3: no finalizer runs in a collection; whatever has one is set aside.
@@ -461,7 +462,7 @@ void Model::collect_legacy(bool young) {
     }
   }
   events_.collected = static_cast<std::int64_t>(collectable.size()) + uncollectable;
-  age_generation(examined);
+  age_generation(examined, young);
 }
 
 // SPEC.md 3.4 (java) and 3.5 (boehm): no reference counts, finalize once. Finalizable
@@ -529,7 +530,7 @@ void Model::collect_tracing(bool young) {
     run_finalizer(h);
   }
   events_.collected = static_cast<std::int64_t>(plan.doomed.size());
-  age_generation(plan.examined);
+  age_generation(plan.examined, young);
 }
 
 Events Model::preview(const Collect& op) const {
@@ -544,7 +545,7 @@ Events Model::preview(const Collect& op) const {
   for (const auto& [name, w] : weak_) {
     if (w.referent == kNull || !in_trash.contains(w.referent)) continue;
     e.cleared.push_back(name);
-    if (w.callback) e.callbacks.push_back(name);
+    if (w.callback && options_.policy != Policy::lua) e.callbacks.push_back(name);
   }
   for (Handle h : plan.doomed) e.freed.push_back(objects_[h].id);
   for (Handle h : plan.finalize_now) e.finalized.push_back(objects_[h].id);
@@ -583,7 +584,7 @@ Model::HandleSet Model::closure_within(const HandleSet& set, const std::vector<H
 std::vector<Model::Handle> Model::generation(bool young) const {
   std::vector<Handle> result;
   for (Handle h : live_) {
-    if (!young || objects_[h].young) result.push_back(h);
+    if (!young || objects_[h].age < kOld) result.push_back(h);
   }
   return result;
 }
@@ -656,7 +657,13 @@ bool Model::clear_weak_references_into(const std::vector<Handle>& set) {
     w.referent = kNull;
     events_.cleared.push_back(name);
     any = true;
-    if (w.callback) with_callback.push_back(name);
+    if (!w.callback) continue;
+    // Lua has no weak-reference callbacks (SPEC.md 3.6): `cb` is accepted and never runs.
+    if (options_.policy == Policy::lua) {
+      fire(Rule::lua_callback_ignored);
+    } else {
+      with_callback.push_back(name);
+    }
   }
   if (!with_callback.empty()) fire(Rule::weak_callback);
   for (auto& name : with_callback) events_.callbacks.push_back(std::move(name));
@@ -677,12 +684,18 @@ void Model::free_set(const std::vector<Handle>& set) {
 }
 
 // Survivors of a collection become old, except objects re-tracked during it (resurrected on
-// the refcount path); objects allocated during it were not examined and stay young.
-void Model::age_generation(const std::vector<Handle>& examined) {
+// the refcount path); objects allocated during it were not examined and stay young. Under
+// `lua` (SPEC.md 3.6) a young collection only ages its survivors by one: old after two.
+void Model::age_generation(const std::vector<Handle>& examined, bool young) {
+  const bool one_step = young && options_.policy == Policy::lua;
+  bool still_young = false;
   for (Handle h : examined) {
     Object& o = objects_[h];
-    if (!o.freed && o.died_in != collection_) o.young = false;
+    if (o.freed || o.died_in == collection_) continue;
+    o.age = one_step ? static_cast<std::uint8_t>(o.age + 1) : kOld;
+    still_young = still_young || o.age < kOld;
   }
+  if (still_young) fire(Rule::lua_survivor_stays_young);
 }
 
 void Model::sort_by_id(std::vector<Handle>& handles) const {

@@ -71,7 +71,7 @@ class Model {
   }
   bool is_freed(ObjectId id) const { return object(id).freed; }
   int times_finalized(ObjectId id) const { return object(id).times_finalized; }
-  bool is_young(ObjectId id) const { return object(id).young; }
+  bool is_young(ObjectId id) const { return object(id).age < kOld; }
   Finalizer finalizer(ObjectId id) const { return object(id).fin; }
   std::uint32_t payload(ObjectId id) const { return object(id).payload; }
   std::int64_t refcount(ObjectId id) const { return object(id).refcount; }
@@ -90,6 +90,7 @@ class Model {
   // Sets sized by what they hold, never by the whole history of the heap: a long trace
   // must cost linear time.
   using HandleSet = std::unordered_set<Handle>;
+  static constexpr std::uint8_t kOld = 2;
 
   struct Object {
     ObjectId id{};              // public number; assigned at the end of the op for finalizer
@@ -102,7 +103,9 @@ class Model {
     int weak_count = 0;         // weak variables referring to it
     int times_finalized = 0;    // its FINALIZED mark is times_finalized > 0
     bool freed = false;
-    bool young = true;           // allocated (or re-tracked) since the last collection
+    // 0: allocated (or re-tracked) since the last collection; kOld: old. Under `lua` an
+    // object is young until it survives two young collections (age 1 between them).
+    std::uint8_t age = 0;
     std::uint64_t died_in = 0;   // the collection during which it died by refcount
     std::size_t live_index = 0;  // position in live_ while not freed
   };
@@ -169,7 +172,7 @@ class Model {
   bool has_legacy_finalizer(const Object& o) const;
   bool clear_weak_references_into(const std::vector<Handle>& set);  // true if it cleared any
   void free_set(const std::vector<Handle>& set);
-  void age_generation(const std::vector<Handle>& generation);
+  void age_generation(const std::vector<Handle>& generation, bool young);
   void sort_by_id(std::vector<Handle>& handles) const;
 
   void settle_numbering();

@@ -58,13 +58,16 @@ constexpr std::array<RuleInfo, kRuleCount> kRules = {{
     {"young-old-to-young-root", "4", "an old object's reference was a root of a young collection"},
     {"resurrected-young-again", "4", "an object resurrected on the refcount path became young"},
     {"collect-without-cycles", "4", "a collector without cycle collection collected nothing"},
+    {"lua-survivor-stays-young", "3.6",
+     "a survivor of its first young collection stayed young for one more"},
+    {"lua-callback-ignored", "3.6", "a weak variable with `cb` was cleared; Lua runs no callback"},
 }};
 
 bool pep442_family(Policy p) {
   return p == Policy::pep442 || p == Policy::pep442_whole;
 }
 bool tracing(Policy p) {
-  return p == Policy::java || p == Policy::boehm;
+  return p == Policy::java || p == Policy::boehm || p == Policy::lua;
 }
 
 }  // namespace
@@ -87,8 +90,9 @@ bool applies(Rule rule, const ModelOptions& options) {
       return true;
     case Rule::finalizer_allocation_numbered:
     case Rule::alloc_finalizer_without_slots:
-    case Rule::weak_callback:
       return refcounting || cycles;
+    case Rule::weak_callback:
+      return (refcounting || cycles) && p != Policy::lua;
     case Rule::refcount_death:
     case Rule::refcount_cascade:
     case Rule::refcount_finalizer:
@@ -130,6 +134,10 @@ bool applies(Rule rule, const ModelOptions& options) {
       return refcounting && options.generational && cycles;
     case Rule::collect_without_cycles:
       return !cycles;
+    case Rule::lua_survivor_stays_young:
+      return p == Policy::lua && options.generational && cycles;
+    case Rule::lua_callback_ignored:
+      return p == Policy::lua && cycles;
     case Rule::count_:
       break;
   }

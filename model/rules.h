@@ -61,6 +61,9 @@ enum class Rule : std::uint8_t {
   young_old_to_young_root,
   resurrected_young_again,
   collect_without_cycles,
+  // 3.6: lua.
+  lua_survivor_stays_young,
+  lua_callback_ignored,
   count_  // not a rule
 };
 

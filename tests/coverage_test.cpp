@@ -36,6 +36,7 @@ constexpr ModelOptions kWhole{Policy::pep442_whole, true, true};
 constexpr ModelOptions kLegacy{Policy::legacy, true, true};
 constexpr ModelOptions kJava{Policy::java, true, true};
 constexpr ModelOptions kBoehm{Policy::boehm, true, true};
+constexpr ModelOptions kLua{Policy::lua, true, true};
 constexpr ModelOptions kNoCycles{Policy::pep442, false, true};
 
 using R = Rule;
@@ -184,6 +185,14 @@ const std::vector<RuleCase>& cases() {
        "alloc a 1\ncollect\nalloc b 0\nlink a 0 b\ndrop b\ncollect young",
        {R::young_collection, R::young_old_to_young_root}},
       {"no cycle collection", kNoCycles, "collect", {R::collect_without_cycles}},
+      {"lua: a young survivor stays young",
+       kLua,
+       "alloc a 0\ncollect young",
+       {R::young_collection, R::lua_survivor_stays_young}},
+      {"lua: no weak callback",
+       kLua,
+       "alloc a 0\nweak w a cb\ndrop a\ncollect",
+       {R::tracing_trash_freed, R::tracing_weak_cleared, R::lua_callback_ignored}},
   };
   return all;
 }

@@ -77,7 +77,7 @@ TEST_F(Plugins, ANameGcfuzzAlreadyHasIsRefused) {
 TEST_F(Plugins, InvalidCapabilitiesAreRefused) {
   expect_refused(plugin("broken_plugin_4"),
                  "gcfuzz: plugin " + plugin("broken_plugin_4") +
-                     ": collector broken:java: invalid capabilities: policy 9 is not one of 0-4");
+                     ": collector broken:java: invalid capabilities: policy 9 is not one of 0-5");
 }
 
 TEST_F(Plugins, ANullFunctionWhereOneIsRequiredIsRefused) {

@@ -146,13 +146,14 @@ TEST_F(Protocol, AHandshakeWithoutAPolicyIsRefused) {
   const fs::path peer = write("peer.sh",
                               "read line\n"
                               "echo '{\"protocol\": 1, \"collectors\": [{\"name\": \"x\", "
-                              "\"capabilities\": {\"policy\": \"lua\"}}]}'\n"
+                              "\"capabilities\": {\"policy\": \"smalltalk\"}}]}'\n"
                               "read line\n");
   expect_refused(gcfuzz("--exec 'odd=sh " + peer.string() + "' list"),
                  "gcfuzz: exec:odd (--exec): bad handshake");
   const CommandOutcome r = gcfuzz("--exec 'odd=sh " + peer.string() + "' list");
-  EXPECT_NE(r.err.find("unknown policy 'lua' (pep442, pep442-whole, legacy, java, boehm)"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find("unknown policy 'smalltalk' (pep442, pep442-whole, legacy, java, boehm, lua)"),
+      std::string::npos)
       << r.err;
 }
 

@@ -85,10 +85,11 @@ TEST(Text, ReportsErrorsWithLineAndColumn) {
             "finalized, garbage, refcount)");
   EXPECT_EQ(error_of("expect freed @1 when java8\n"),
             "t.gct:1:22: unknown policy 'java8' (expected pep442, pep442-whole, legacy, java, "
-            "boehm)");
-  EXPECT_EQ(error_of("expect freed @1 when\n"),
-            "t.gct:1:21: expected a policy (pep442, pep442-whole, legacy, java, boehm), found end "
-            "of line");
+            "boehm, lua)");
+  EXPECT_EQ(
+      error_of("expect freed @1 when\n"),
+      "t.gct:1:21: expected a policy (pep442, pep442-whole, legacy, java, boehm, lua), found end "
+      "of line");
   EXPECT_EQ(error_of("expect collected 2 x\n"),
             "t.gct:1:20: unexpected 'x' (expected 'when POLICY...' or end of line)");
 }

@@ -48,7 +48,7 @@ std::optional<std::vector<std::filesystem::path>> expand_trace_paths(
 std::optional<Policy> policy_or_report(const std::string& name) {
   if (auto p = policy_from_name(name)) return p;
   std::cerr << "gcfuzz: unknown policy '" << name
-            << "' (expected pep442, pep442-whole, legacy, java, boehm)\n";
+            << "' (expected pep442, pep442-whole, legacy, java, boehm, lua)\n";
   return std::nullopt;
 }
 

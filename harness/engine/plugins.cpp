@@ -155,10 +155,10 @@ bool valid_name(std::string_view name) {
 // What is wrong with one entry, or empty. `names` are the table's own names.
 std::string entry_problem(const gcfuzz_collector_entry& e, const std::set<std::string>& names) {
   const gcfuzz_capabilities& c = e.capabilities;
-  if (c.policy > GCFUZZ_POLICY_BOEHM) {
+  if (c.policy > GCFUZZ_POLICY_LUA) {
     return fmt::format(
-        "invalid capabilities: policy {} is not one of 0-4 (pep442, "
-        "pep442-whole, legacy, java, boehm)",
+        "invalid capabilities: policy {} is not one of 0-5 (pep442, "
+        "pep442-whole, legacy, java, boehm, lua)",
         c.policy);
   }
   if (c.precision > GCFUZZ_PRECISION_CONSERVATIVE) {
@@ -177,7 +177,7 @@ std::string entry_problem(const gcfuzz_collector_entry& e, const std::set<std::s
   if (c.precision == GCFUZZ_PRECISION_CONSERVATIVE && counts_references(policy)) {
     return fmt::format(
         "invalid capabilities: a conservative collector needs a tracing policy "
-        "(java, boehm), not {}",
+        "(java, boehm, lua), not {}",
         name_of(policy));
   }
   if (e.summary == nullptr) return "its summary is NULL";

@@ -73,7 +73,7 @@ Lane::Lane(const CollectorInfo& info, bool expectations)
   if (conservative()) {
     if (counts_references(info.capabilities.policy)) {
       throw std::invalid_argument(fmt::format(
-          "{}: a conservative collector must declare a tracing policy (java, boehm)", info.name));
+          "{}: a conservative collector must declare a tracing policy (java, boehm, lua)", info.name));
     }
     judged_.precision = Precision::exact;
     if (expectations) plain_model_.emplace(model_.options());

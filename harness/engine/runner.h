@@ -88,7 +88,7 @@ class Lane {
   // apart: beyond the collector's capabilities (skipped), or wrong for the policy (failed).
   explicit Lane(const CollectorInfo& info, bool expectations = false);
 
-  // REQUIRES: a conservative collector declares a tracing policy (java, boehm).
+  // REQUIRES: a conservative collector declares a tracing policy (java, boehm, lua).
   // Applies op `index` to the model and the collector and checks the result. The
   // collector's events for the op are left in `observed` when it is not null.
   std::optional<Divergence> step(std::size_t index, const Op& op, Events* observed = nullptr);

@@ -90,7 +90,7 @@ Capabilities capabilities_from(const json& caps) {
   const std::optional<Policy> p = policy_from_name(policy);
   if (!p) {
     throw ProtocolError(
-        fmt::format("unknown policy '{}' (pep442, pep442-whole, legacy, java, boehm)", policy));
+        fmt::format("unknown policy '{}' (pep442, pep442-whole, legacy, java, boehm, lua)", policy));
   }
   c.policy = *p;
   const std::string precision = text_field(caps, "precision", "exact");
@@ -99,7 +99,7 @@ Capabilities capabilities_from(const json& caps) {
   }
   c.precision = precision == "exact" ? Precision::exact : Precision::conservative;
   if (c.precision == Precision::conservative && counts_references(c.policy)) {
-    throw ProtocolError("a conservative collector must declare a tracing policy (java, boehm)");
+    throw ProtocolError("a conservative collector must declare a tracing policy (java, boehm, lua)");
   }
   c.collects_cycles = flag(caps, "collects_cycles", true);
   c.generational = flag(caps, "generational", false);

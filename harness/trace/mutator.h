@@ -25,7 +25,7 @@ struct MutatorOptions {
   // Expectations are inserted only as facts of these policies' models (`when POLICY`).
   // Empty: no expectation is inserted.
   std::vector<Policy> policies = {Policy::pep442, Policy::pep442_whole, Policy::legacy,
-                                  Policy::java, Policy::boehm};
+                                  Policy::java,   Policy::boehm,        Policy::lua};
   // A byte-level mutator (libFuzzer's LLVMFuzzerMutate, which draws on the dictionary):
   // mutates data[0, size) in place within max_size bytes and returns the new size. When set,
   // one mutation runs it over the text of one op and keeps the result if it parses as an op.

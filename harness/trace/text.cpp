@@ -278,11 +278,11 @@ void parse_field(Cursor& c, PolicyFilter& p) {
   }
   c.take("when");
   do {
-    const Token pt = c.take("a policy (pep442, pep442-whole, legacy, java, boehm)");
+    const Token pt = c.take("a policy (pep442, pep442-whole, legacy, java, boehm, lua)");
     const auto policy = policy_from_name(pt.text);
     if (!policy) {
       throw Failure{pt.column, fmt::format("unknown policy '{}' (expected pep442, pep442-whole, "
-                                           "legacy, java, boehm)",
+                                           "legacy, java, boehm, lua)",
                                            pt.text)};
     }
     p.mask |= static_cast<std::uint8_t>(1u << static_cast<int>(*policy));

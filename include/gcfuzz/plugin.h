@@ -58,6 +58,7 @@ extern "C" {
 #define GCFUZZ_POLICY_LEGACY 2u
 #define GCFUZZ_POLICY_JAVA 3u
 #define GCFUZZ_POLICY_BOEHM 4u
+#define GCFUZZ_POLICY_LUA 5u
 
 /* Precision (SPEC.md section 5 items 4 and 5). */
 #define GCFUZZ_PRECISION_EXACT 0u        /* every event set equals the model's */

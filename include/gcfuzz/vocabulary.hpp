@@ -31,9 +31,9 @@ inline constexpr std::array<std::string_view, 5> kFinalizerNames = {"none", "log
                                                                     "alloc", "legacy"};
 
 // SPEC.md section 3: a whole rule set.
-enum class Policy : std::uint8_t { pep442, pep442_whole, legacy, java, boehm };
-inline constexpr std::array<std::string_view, 5> kPolicyNames = {"pep442", "pep442-whole", "legacy",
-                                                                 "java", "boehm"};
+enum class Policy : std::uint8_t { pep442, pep442_whole, legacy, java, boehm, lua };
+inline constexpr std::array<std::string_view, 6> kPolicyNames = {"pep442", "pep442-whole", "legacy",
+                                                                 "java",   "boehm",        "lua"};
 
 // The two lists that are roots besides the variables.
 enum class RootList : std::uint8_t { revived, garbage };
