@@ -21,6 +21,7 @@
 #include "harness/trace/event_format.h"
 #include "harness/trace/text.h"
 #include "model/model.h"
+#include "tests/oracle_difference.h"
 #include "tests/printers.h"
 
 namespace gcfuzz {
@@ -84,24 +85,13 @@ std::optional<std::string> difference_with_cpython(const Trace& trace, const Int
     return fmt::format("CPython reported {} ops of {}", observed.per_op.size(), trace.ops.size());
   }
   Model model(ModelOptions{.policy = policy});
-  std::size_t first_difference = trace.ops.size();
-  std::size_t differences = 0;
-  Events expected_there, observed_there;
-  for (std::size_t i = 0; i < trace.ops.size(); ++i) {
-    const Events expected = model.apply(trace.ops[i]);
-    if (expected == observed.per_op[i]) continue;
-    if (differences++ == 0) {
-      first_difference = i;
-      expected_there = expected;
-      observed_there = observed.per_op[i];
-    }
-  }
-  if (differences == 0) return std::nullopt;
+  const std::optional<OpDifference> d = difference_per_op(trace, model, observed.per_op);
+  if (!d) return std::nullopt;
   return fmt::format(
       "op {} `{}`\n  model ({}) expects: {}\n  CPython {} did:  {}\n  ({} op(s) of this trace "
       "differ; this is the first)",
-      first_difference, print_op(trace.ops[first_difference]), name_of(policy),
-      describe(expected_there), python.version(), describe(observed_there), differences);
+      d->first, print_op(trace.ops[d->first]), name_of(policy), describe(d->expected),
+      python.version(), describe(d->observed), d->count);
 }
 
 class CPythonGroundTruth : public ::testing::TestWithParam<GroundTruthCase> {};

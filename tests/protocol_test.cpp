@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/external/cpython_oracle.h"
 #include "tests/scratch.h"
 
@@ -200,6 +202,22 @@ TEST_F(Protocol, SelftestCatchesTheAdaptersMutants) {
   EXPECT_NE(r.out.find("exec:py/cpython~keeps-last-object"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("exec:py/cpython~no-callbacks"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find(" NO "), std::string::npos) << r.out;
+}
+
+// compare takes a collector in another process: it agrees on the corpus; its memory, which
+// is in the adapter's process, is not measured.
+TEST_F(Protocol, CompareRunsAnAdapter) {
+  const CommandOutcome r = gcfuzz("--exec 'py=python3 " + kAdapter +
+                                  "' compare -c exec:py -w corpus -w list-1k --format json");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const nlohmann::json run = nlohmann::json::parse(r.out);
+  ASSERT_EQ(run.at("collectors").size(), 1u) << r.out;
+  const nlohmann::json& c = run.at("collectors").at(0);
+  EXPECT_EQ(c.at("name"), "exec:py/cpython");
+  for (const nlohmann::json& w : c.at("workloads")) {
+    EXPECT_EQ(w.at("status"), "ok") << w.dump();
+    EXPECT_TRUE(w.at("peak_heap_bytes").is_null()) << w.dump();
+  }
 }
 
 TEST_F(Protocol, AnOpTheAdapterCannotExpressEndsTheTraceWithoutADivergence) {

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/engine/external_collectors.h"
 #include "harness/engine/runner.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/isolation/isolation.h"
@@ -149,14 +150,18 @@ class Measurement {
         account(op, std::chrono::steady_clock::now() - start);
         if (std::holds_alternative<Collect>(op)) collects_ms.push_back(pauses_ms_.back());
       }
-      const std::size_t peak = status_bytes("VmHWM");
-      peak_heap_bytes_ = peak > baseline ? peak - baseline : 0;
+      // A collector in another process keeps its heap there: this process's resident
+      // memory says nothing of it, so its memory is left unmeasured.
+      if (!runs_out_of_process(info_)) {
+        const std::size_t peak = status_bytes("VmHWM");
+        peak_heap_bytes_ = peak > baseline ? peak - baseline : 0;
+      }
     }
     if (collects_ms.size() >= 2) {
       full_collection_ms_ = collects_ms[collects_ms.size() - 2];
       reclaim_ms_ = collects_ms.back();
     }
-    if (workload_.objects != 0) {
+    if (workload_.objects != 0 && !peak_heap_bytes_.is_null()) {
       bytes_per_object_ = static_cast<double>(peak_heap_bytes_.get<std::size_t>()) /
                           static_cast<double>(workload_.objects);
     }

@@ -15,7 +15,6 @@
 #include "harness/commands/cli_support.h"
 #include "harness/commands/commands.h"
 #include "harness/commands/save.h"
-#include "harness/engine/external_collectors.h"
 #include "harness/report/html_report.h"
 #include "harness/report/report.h"
 
@@ -346,15 +345,6 @@ int compare_command(const CompareCommandOptions& options) {
   }
   const auto collectors = collectors_or_report(options.collectors);
   if (!collectors) return kExitBadInput;
-  for (const CollectorInfo* c : *collectors) {
-    if (runs_out_of_process(*c)) {
-      std::cerr << fmt::format(
-          "gcfuzz: compare runs collectors built into gcfuzz; {} runs out of process (gcfuzz "
-          "replay and run take it)\n",
-          c->name);
-      return kExitBadInput;
-    }
-  }
   const auto names = select_workloads(options.workloads);
   if (!names) return kExitBadInput;
 

@@ -1,5 +1,5 @@
 // The inspecting verbs: `list` (collectors), `model` (expected events), `show` (a trace as
-// text, as a heap picture, or as a Python reproduction).
+// text, as a heap picture, or as a Python or Lua reproduction).
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +12,7 @@
 #include "harness/commands/cli_support.h"
 #include "harness/commands/commands.h"
 #include "harness/external/exec_collectors.h"
+#include "harness/external/lua_script.h"
 #include "harness/external/python_script.h"
 #include "harness/isolation/isolated_runner.h"
 #include "harness/report/dot.h"
@@ -166,6 +167,10 @@ int show_command(const ShowOptions& options) {
   const Trace& trace = parsed->trace;
   if (options.python) {
     std::cout << python_script(trace);
+    return kExitAgree;
+  }
+  if (options.lua) {
+    std::cout << lua_script(trace);
     return kExitAgree;
   }
   if (!options.dot && !options.svg && !options.png) {

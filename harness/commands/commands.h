@@ -35,6 +35,7 @@ int model_command(const ModelOptionsCli& options);
 struct ShowOptions {
   bool dot = false;
   bool python = false;
+  bool lua = false;  // a Lua 5.4 script (harness/external/lua_script.h)
   // --dot: the collectors checked for a divergence, and the model drawn when none diverges:
   // the collector named (mutants too), or every non-mutant (of the policy, when one is
   // given) and the policy's model (default pep442). A divergence is drawn on the model its

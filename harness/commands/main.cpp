@@ -21,7 +21,7 @@
 
 namespace {
 
-constexpr const char* kPolicies = "pep442, pep442-whole, legacy, java, boehm";
+constexpr const char* kPolicies = "pep442, pep442-whole, legacy, java, boehm, lua";
 
 // Every numeric option has a range: a value outside it, or not a number, is one line naming
 // the option and the range (`--traces: -5 is not a number from 1 to 1000000000`), exit 2.
@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
   auto* show_cmd = app.add_subcommand(
       "show",
       "A trace: canonical text, the heap graph at the first divergence (--dot, --svg, --png), "
-      "or a Python script");
+      "or a Python or Lua script");
   show_cmd->footer(
       "--dot prints the model's heap after op N (--at N; default: the op of the first\n"
       "divergence over the collectors checked, else the last op), the diverging objects in\n"
@@ -210,13 +210,22 @@ int main(int argc, char** argv) {
   auto* png_option =
       show_cmd->add_option("--png", show.png, "Render the heap graph to this PNG file (Graphviz)")
           ->option_text("FILE");
+  auto* python_flag =
+      show_cmd
+          ->add_flag("--python", show.python,
+                     "A Python 2.7/3.x script performing the trace in CPython, printing the "
+                     "same JSON events as `model --json`")
+          ->excludes(dot_flag)
+          ->excludes(svg_option)
+          ->excludes(png_option);
   show_cmd
-      ->add_flag("--python", show.python,
-                 "A Python 2.7/3.x script performing the trace in CPython, printing the "
-                 "same JSON events as `model --json`")
+      ->add_flag("--lua", show.lua,
+                 "A Lua 5.4 script performing the trace in lua5.4 (argument: incremental or "
+                 "generational), printing the same JSON events as `model --json --policy lua`")
       ->excludes(dot_flag)
       ->excludes(svg_option)
-      ->excludes(png_option);
+      ->excludes(png_option)
+      ->excludes(python_flag);
   auto* show_policy = show_cmd->add_option(
       "--policy", show.policy,
       std::string("Graph: check the collectors of this policy; with no divergence draw its "

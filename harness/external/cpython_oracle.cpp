@@ -425,11 +425,23 @@ std::optional<Interpreter> find_interpreter(int major, int minor) {
 
 OracleResult run_in_python(const Trace& trace, const Interpreter& interpreter,
                            std::chrono::milliseconds limit) {
-  const ProcessOutcome p =
-      run_program({interpreter.path.string(), "-E", "-"}, python_script(trace), limit);
+  return run_events_script(
+      {interpreter.path.string(), "-E", "-"}, python_script(trace), trace,
+      fmt::format("python {} ({})", interpreter.version(), interpreter.path.string()), limit);
+}
+
+std::optional<std::string> program_output(const std::vector<std::string>& argv,
+                                          std::chrono::milliseconds limit) {
+  ProcessOutcome p = run_program(argv, "", limit);
+  if (!exited_cleanly(p)) return std::nullopt;
+  return std::move(p.out);
+}
+
+OracleResult run_events_script(const std::vector<std::string>& argv, std::string_view script,
+                               const Trace& trace, const std::string& who,
+                               std::chrono::milliseconds limit) {
+  const ProcessOutcome p = run_program(argv, script, limit);
   OracleResult result;
-  const std::string who =
-      fmt::format("python {} ({})", interpreter.version(), interpreter.path.string());
   std::vector<std::string> problems;
   if (!exited_cleanly(p)) problems.push_back(who + " " + how_it_ended(p, limit));
 
@@ -465,8 +477,8 @@ OracleResult run_in_python(const Trace& trace, const Interpreter& interpreter,
     problems.push_back(fmt::format("{} printed the events of {} ops, not {}", who,
                                    result.per_op.size(), trace.ops.size()));
   }
-  // Anything on stderr (an exception ignored in a finalizer, say) means the script did not
-  // do what the trace says, even if every line parsed.
+  // Anything on stderr (an exception ignored in a finalizer, a Lua warning from an error in
+  // __gc, say) means the script did not do what the trace says, even if every line parsed.
   if (problems.empty() && !p.err.empty()) problems.push_back(who + " wrote to stderr");
   if (problems.empty()) return result;
 

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gcfuzz/vocabulary.hpp"
@@ -69,5 +70,18 @@ struct OracleResult {
 // would finalize what the trace left alive). The child is killed after `limit`.
 OracleResult run_in_python(const Trace& trace, const Interpreter& interpreter,
                            std::chrono::milliseconds limit);
+
+// Runs `argv` (no shell; argv[0] a path) with nothing on its stdin: what it printed on
+// stdout, or nullopt unless it exited with status 0 within `limit`.
+std::optional<std::string> program_output(const std::vector<std::string>& argv,
+                                          std::chrono::milliseconds limit);
+
+// What run_in_python does, for any program that prints one line of `gcfuzz model --json`
+// events per op of `trace`: runs `argv` (no shell; argv[0] a path) with `script` on its
+// stdin, killed after `limit`, and reads the lines back. `who` names the program in errors.
+// (The Lua oracle, harness/external/lua_script.h, runs `lua5.4` this way.)
+OracleResult run_events_script(const std::vector<std::string>& argv, std::string_view script,
+                               const Trace& trace, const std::string& who,
+                               std::chrono::milliseconds limit);
 
 }  // namespace gcfuzz
