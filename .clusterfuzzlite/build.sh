@@ -21,7 +21,7 @@ cmake -S "$SOURCE_DIR" -B "$BUILD_DIR" \
   -DCMAKE_CXX_FLAGS_RELEASE="" \
   -DGCFUZZ_FUZZ=ON -DGCFUZZ_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" \
   -DGCFUZZ_CLI=OFF -DGCFUZZ_TESTS=OFF -DGCFUZZ_BENCH=OFF -DGCFUZZ_SANITIZE=OFF \
-  -DGCFUZZ_CPYTHON=OFF -DGCFUZZ_BOEHM=OFF
+  -DGCFUZZ_CPYTHON=OFF -DGCFUZZ_BOEHM=OFF -DGCFUZZ_LUA=OFF
 cmake --build "$BUILD_DIR" -j "$(nproc)" --target "${TARGETS[@]}"
 
 # Seed corpus: every trace of the regression corpus, flat (names made unique by path).
