@@ -75,7 +75,7 @@ final class HotSpot {
      * Whether `collect young` is a young collection that follows SPEC section 4: only with
      * WhiteBox, with every young survivor promoted (MaxTenuringThreshold=0) and with
      * referent-based discovery (RefDiscoveryPolicy=1), else an old Reference pins its young
-     * referent (FINDINGS.md, Q8).
+     * referent (adapters/jvm/probes/FINDINGS.md, Q8).
      */
     static boolean generational() {
         return whiteBox != null && flag("MaxTenuringThreshold").equals("0") && flag("RefDiscoveryPolicy").equals("1");
@@ -130,8 +130,8 @@ final class HotSpot {
 
     /**
      * Returns once the collection's references are all on their queues and every finalizer
-     * it made runnable has returned (FINDINGS.md, Q1, the `full` mode: 0 misses in 1000
-     * scenarios under each GC):
+     * it made runnable has returned (adapters/jvm/probes/FINDINGS.md, Q1, the `full` mode:
+     * 0 misses in 1000 scenarios under each GC):
      * 1. Reference.waitForReferenceProcessing() until false: the Reference Handler has
      *    enqueued every pending reference, the FinalReferences included;
      * 2. System.runFinalization(): a secondary finalizer thread drains Finalizer's queue;
