@@ -720,6 +720,10 @@ Endpoint& jvm_endpoint(const JvmCollector& collector) {
   // G1 allocates an object of half a region or more as humongous, which can start a
   // collection on its own: 32 MB regions keep every payload (at most 4 MiB) ordinary.
   if (collector.gc_flag == "-XX:+UseG1GC") argv.push_back("-XX:G1HeapRegionSize=32m");
+  // Parallel's System.gc() scavenges the young generation before its full collection by
+  // default; that scavenge processes references on its own, which the java policy's one
+  // collection per `collect` does not allow (docs/jvm.md, "Parallel's scavenge").
+  if (collector.gc_flag == "-XX:+UseParallelGC") argv.push_back("-XX:-ScavengeBeforeFullGC");
   argv.insert(argv.end(), {"-cp", (*adapter / "classes").string(), "gcfuzz.jvm.Adapter"});
   return endpoint_for(std::string(collector.name),
                       PeerCommand{.argv = std::move(argv), .folder = {}, .timeout = kJvmTimeout},
