@@ -7,6 +7,7 @@ packages=(
   librapidcheck-dev libboost1.81-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libgc-dev libpython3.11-dev liblua5.4-dev lua5.4 pkgconf graphviz chromium python3 dpkg-dev
+  openjdk-17-jdk-headless
 )
 
 missing=()

@@ -45,8 +45,10 @@ int list_command(const ListOptions& options) {
   for (const CollectorInfo& c : registry()) {
     if (options.mutants || !c.is_mutant()) shown.push_back(&c);
   }
-  // The CPython interpreters found, each as an out-of-process collector.
-  for (const CollectorInfo* c : python_collectors_found()) {
+  // The CPython interpreters and HotSpot's collectors found, each out of process.
+  std::vector<const CollectorInfo*> found = python_collectors_found();
+  for (const CollectorInfo* c : jvm_collectors_found()) found.push_back(c);
+  for (const CollectorInfo* c : found) {
     if ((options.mutants || !c->is_mutant()) &&
         std::find(shown.begin(), shown.end(), c) == shown.end()) {
       shown.push_back(c);

@@ -3,14 +3,17 @@
 // request and each reply into the Observer's events and a HeapView.
 #include "harness/external/exec_collectors.h"
 
+#include <fnmatch.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -32,6 +35,18 @@ namespace {
 constexpr std::string_view kExecPrefix = "exec:";
 constexpr std::string_view kPythonPrefix = "python:";
 constexpr std::chrono::milliseconds kPythonTimeout{60'000};
+constexpr std::chrono::milliseconds kJvmTimeout{60'000};
+
+// HotSpot's collectors (docs/jvm.md): gcfuzz's name for each, and the flag that selects it.
+struct JvmCollector {
+  std::string_view name;
+  std::string_view gc_flag;
+};
+constexpr std::array<JvmCollector, 3> kJvmCollectors = {{
+    {"jvm-serial:java", "-XX:+UseSerialGC"},
+    {"jvm-parallel:java", "-XX:+UseParallelGC"},
+    {"jvm-g1:java", "-XX:+UseG1GC"},
+}};
 
 // What the adapter sent, quoted in a message.
 std::string quote(std::string_view text) {
@@ -631,6 +646,103 @@ Endpoint& python_endpoint(const std::string& path) {
                       /*single=*/true);
 }
 
+// ---- HotSpot: the adapter of adapters/jvm/, compiled by the build ----
+
+bool is_jvm_adapter(const fs::path& folder) {
+  std::error_code ec;
+  return fs::is_regular_file(folder / "classes" / "gcfuzz" / "jvm" / "Adapter.class", ec);
+}
+
+// Where the compiled adapter is: $GCFUZZ_JVM_ADAPTER, else next to the gcfuzz binary of a
+// build tree (build/adapters/jvm), else the installed share/gcfuzz/adapters/jvm.
+std::optional<fs::path> jvm_adapter_folder() {
+  if (const char* folder = std::getenv("GCFUZZ_JVM_ADAPTER"); folder && *folder) {
+    return is_jvm_adapter(folder) ? std::optional<fs::path>(folder) : std::nullopt;
+  }
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::nullopt;
+  for (const fs::path& folder :
+       {self.parent_path() / "adapters" / "jvm",
+        self.parent_path().parent_path() / "share" / "gcfuzz" / "adapters" / "jvm"}) {
+    if (is_jvm_adapter(folder)) return folder;
+  }
+  return std::nullopt;
+}
+
+// The java to run: $GCFUZZ_JAVA, else the first `java` on PATH.
+std::optional<fs::path> java_program() {
+  if (const char* java = std::getenv("GCFUZZ_JAVA"); java && *java) return fs::path(java);
+  const char* path = std::getenv("PATH");
+  std::stringstream entries(path ? path : "");
+  for (std::string dir; std::getline(entries, dir, ':');) {
+    if (dir.empty()) continue;
+    const fs::path java = fs::path(dir) / "java";
+    std::error_code ec;
+    if (fs::is_regular_file(java, ec) && ::access(java.c_str(), X_OK) == 0) return java;
+  }
+  return std::nullopt;
+}
+
+// The JVM of one collector. Each flag is explained in docs/jvm.md; in short: a heap large
+// enough that the JVM never collects on its own within a trace, young collections that
+// follow SPEC section 4 (every survivor promoted, referent-based discovery, WhiteBox), the
+// VM's own messages kept off the protocol's stdout, and the reflective access the
+// quiescence wait needs.
+Endpoint& jvm_endpoint(const JvmCollector& collector) {
+  const std::optional<fs::path> java = java_program();
+  if (!java) {
+    throw ExternalError(
+        fmt::format("{}: no java on PATH (install a JDK, or set GCFUZZ_JAVA)", collector.name));
+  }
+  const std::optional<fs::path> adapter = jvm_adapter_folder();
+  if (!adapter) {
+    throw ExternalError(fmt::format(
+        "{}: the JVM adapter is not built (adapters/jvm/ needs javac at configure time; or set "
+        "GCFUZZ_JVM_ADAPTER)",
+        collector.name));
+  }
+  std::vector<std::string> argv = {java->string(),
+                                   std::string(collector.gc_flag),
+                                   "-Xms1g",
+                                   "-Xmx1g",
+                                   "-Xmn512m",
+                                   "-XX:ActiveProcessorCount=1",
+                                   "-XX:MaxTenuringThreshold=0",
+                                   "-XX:RefDiscoveryPolicy=1",
+                                   "-XX:+UnlockDiagnosticVMOptions",
+                                   "-XX:+WhiteBoxAPI",
+                                   "-Xbootclasspath/a:" + (*adapter / "whitebox").string(),
+                                   "-XX:+DisplayVMOutputToStderr",
+                                   "-Xshare:auto",
+                                   "--add-opens",
+                                   "java.base/java.lang.ref=ALL-UNNAMED"};
+  // G1 allocates an object of half a region or more as humongous, which can start a
+  // collection on its own: 32 MB regions keep every payload (at most 4 MiB) ordinary.
+  if (collector.gc_flag == "-XX:+UseG1GC") argv.push_back("-XX:G1HeapRegionSize=32m");
+  // Parallel's System.gc() scavenges the young generation before its full collection by
+  // default; that scavenge processes references on its own, which the java policy's one
+  // collection per `collect` does not allow (docs/jvm.md, "Parallel's scavenge").
+  if (collector.gc_flag == "-XX:+UseParallelGC") argv.push_back("-XX:-ScavengeBeforeFullGC");
+  argv.insert(argv.end(), {"-cp", (*adapter / "classes").string(), "gcfuzz.jvm.Adapter"});
+  return endpoint_for(std::string(collector.name),
+                      PeerCommand{.argv = std::move(argv), .folder = {}, .timeout = kJvmTimeout},
+                      fmt::format("JVM adapter in {}", adapter->string()), /*single=*/true);
+}
+
+bool has_glob(std::string_view pattern) {
+  return pattern.find_first_of("*?[") != std::string_view::npos;
+}
+
+// Whether `pattern` (a name or a glob) can name `base` or one of its mutants (`base~BUG`).
+bool may_name(std::string_view pattern, std::string_view base) {
+  const std::string p(pattern), b(base);
+  if (::fnmatch(p.c_str(), b.c_str(), 0) == 0) return true;
+  if (has_glob(pattern) && ::fnmatch(p.c_str(), (b + "~").c_str(), 0) == 0) return true;
+  const std::size_t bug = p.find('~');
+  return bug != std::string::npos && ::fnmatch(p.substr(0, bug).c_str(), b.c_str(), 0) == 0;
+}
+
 }  // namespace
 
 ExecDeclaration parse_exec_option(std::string_view text, std::chrono::milliseconds timeout) {
@@ -729,6 +841,17 @@ std::vector<const CollectorInfo*> resolve_out_of_process(std::string_view patter
     endpoint.offer();
     return mutants ? selected : non_mutants(endpoint);
   }
+  if (pattern.starts_with("jvm")) {
+    // `jvm-serial:java` selects that collector; a mutant's name or a glob (`jvm-*`,
+    // `jvm-g1:java~*`) starts the JVMs it can name, and the registry matches the rest.
+    for (const JvmCollector& jvm : kJvmCollectors) {
+      if (!may_name(pattern, jvm.name)) continue;
+      Endpoint& endpoint = jvm_endpoint(jvm);
+      endpoint.offer();
+      if (pattern == jvm.name) return non_mutants(endpoint);
+    }
+    return selected;
+  }
   if (!pattern.starts_with(kExecPrefix)) return selected;
   const std::string_view rest = pattern.substr(kExecPrefix.size());
   const std::size_t slash = rest.find('/');
@@ -757,6 +880,21 @@ std::vector<const CollectorInfo*> python_collectors_found() {
       all.insert(all.end(), endpoint.registered().begin(), endpoint.registered().end());
     } catch (const ExternalError&) {
       // Not usable through the adapter: left out of the list.
+    }
+  }
+  return all;
+}
+
+std::vector<const CollectorInfo*> jvm_collectors_found() {
+  std::vector<const CollectorInfo*> all;
+  if (!java_program() || !jvm_adapter_folder()) return all;
+  for (const JvmCollector& jvm : kJvmCollectors) {
+    try {
+      Endpoint& endpoint = jvm_endpoint(jvm);
+      endpoint.offer();
+      all.insert(all.end(), endpoint.registered().begin(), endpoint.registered().end());
+    } catch (const ExternalError&) {
+      // This JVM does not start (an unknown flag, say): left out of the list.
     }
   }
   return all;

@@ -43,7 +43,9 @@ void declare_exec(ExecDeclaration declaration);
 // The resolver for `-c`: `exec:NAME` starts NAME's adapter (once per gcfuzz process), registers
 // every collector it offers as `exec:NAME/OFFERED`, and selects the non-mutants;
 // `exec:NAME/...` registers them and selects nothing itself (the registry's matching does);
-// `python:PATH` is a CPython through gcfuzz's adapter. Other patterns: nothing. Throws
+// `python:PATH` is a CPython through gcfuzz's adapter; `jvm-serial:java`, `jvm-parallel:java`,
+// `jvm-g1:java` are HotSpot's collectors through adapters/jvm/ (a pattern starting `jvm` that
+// can name one, a mutant's name or a glob, starts its JVM). Other patterns: nothing. Throws
 // ExternalError when the adapter cannot be started or fails its handshake.
 std::vector<const CollectorInfo*> resolve_out_of_process(std::string_view pattern);
 
@@ -53,5 +55,9 @@ std::vector<const CollectorInfo*> declared_exec_collectors();
 // The `python:PATH` collector of every CPython find_interpreters() finds (for `gcfuzz list`);
 // an interpreter whose adapter fails is left out.
 std::vector<const CollectorInfo*> python_collectors_found();
+
+// The `jvm-*:java` collectors, when a java and the compiled adapter are found (for `gcfuzz
+// list`); a JVM that fails to start is left out.
+std::vector<const CollectorInfo*> jvm_collectors_found();
 
 }  // namespace gcfuzz
