@@ -207,8 +207,10 @@ TEST_F(Protocol, SelftestCatchesTheAdaptersMutants) {
 // compare takes a collector in another process: it agrees on the corpus; its memory, which
 // is in the adapter's process, is not measured.
 TEST_F(Protocol, CompareRunsAnAdapter) {
-  const CommandOutcome r = gcfuzz("--exec 'py=python3 " + kAdapter +
-                                  "' compare -c exec:py -w corpus -w list-1k --format json");
+  const CommandOutcome r =
+      gcfuzz("--exec 'py=python3 " + kAdapter +
+             "' compare -c exec:py -w corpus -w list-1k --format json --corpus " +
+             std::string(GCFUZZ_SOURCE_DIR) + "/corpus");
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   const nlohmann::json run = nlohmann::json::parse(r.out);
   ASSERT_EQ(run.at("collectors").size(), 1u) << r.out;
