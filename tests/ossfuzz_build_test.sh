@@ -79,7 +79,7 @@ run() {
 # The differential target replays the whole seed corpus (every trace must agree), then
 # mutates it for a while.
 mkdir -p "$scratch/work-trace"
-run gcfuzz_trace_fuzzer -runs=3000 -seed=1 "$scratch/work-trace" "$seeds"
+run gcfuzz_trace_fuzzer -runs=1500 -seed=1 "$scratch/work-trace" "$seeds"
 # The parser target: a bounded campaign of arbitrary bytes.
 mkdir -p "$scratch/work-parser"
 run gcfuzz_parser_fuzzer -runs="$parser_runs" -seed=1 "$scratch/work-parser" "$seeds"
