@@ -465,7 +465,7 @@ void Model::collect_legacy(bool young) {
   age_generation(examined, young);
 }
 
-// SPEC.md 3.4 (java) and 3.5 (boehm): no reference counts, finalize once. Finalizable
+// SPEC.md 3.4 (java), 3.5 (boehm) and 3.6 (lua): no reference counts, finalize once. Finalizable
 // trash and everything it reaches survive this collection; the rest is freed; then the
 // finalizers run. Under boehm only the finalizable objects that no finalizable object
 // reaches are finalized now (one link of a chain per collection; a finalization cycle,
