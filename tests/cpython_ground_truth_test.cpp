@@ -21,6 +21,7 @@
 #include "harness/trace/event_format.h"
 #include "harness/trace/text.h"
 #include "model/model.h"
+#include "tests/corpus_files.h"
 #include "tests/oracle_difference.h"
 #include "tests/printers.h"
 
@@ -37,17 +38,6 @@ constexpr std::uint64_t kRandomSeed = 20261121;
 const std::vector<Interpreter>& interpreters() {
   static const std::vector<Interpreter> found = find_interpreters();
   return found;
-}
-
-std::vector<fs::path> corpus_files() {
-  std::vector<fs::path> files;
-  for (const auto& entry :
-       fs::recursive_directory_iterator(fs::path(GCFUZZ_SOURCE_DIR) / "corpus")) {
-    if (entry.is_regular_file() && entry.path().extension() == ".gct")
-      files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
 }
 
 std::string relative_name(const fs::path& file) {

@@ -24,6 +24,7 @@
 #include "harness/trace/event_format.h"
 #include "harness/trace/text.h"
 #include "model/model.h"
+#include "tests/corpus_files.h"
 #include "tests/oracle_difference.h"
 #include "tests/printers.h"
 
@@ -51,17 +52,6 @@ std::string missing_lua() {
   const char* path = std::getenv("PATH");
   return fmt::format("no lua5.4 (Lua 5.4) on PATH ({}); Debian: apt-get install lua5.4",
                      path ? path : "unset");
-}
-
-std::vector<fs::path> corpus_files() {
-  std::vector<fs::path> files;
-  for (const auto& entry :
-       fs::recursive_directory_iterator(fs::path(GCFUZZ_SOURCE_DIR) / "corpus")) {
-    if (entry.is_regular_file() && entry.path().extension() == ".gct")
-      files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
 }
 
 ModelOptions model_for(LuaMode mode) {

@@ -15,6 +15,7 @@
 #include "harness/trace/event_format.h"
 #include "harness/trace/text.h"
 #include "model/model.h"
+#include "tests/corpus_files.h"
 #include "tests/model_steps.h"
 #include "tests/printers.h"
 
@@ -688,18 +689,6 @@ TEST(ModelCheck, NoCollectionYetIsAFailedExpectation) {
 }
 
 // ---- The corpus: the text format round-trips, and its expectations hold ----
-
-std::vector<fs::path> corpus_files() {
-  std::vector<fs::path> files;
-  for (const auto& entry :
-       fs::recursive_directory_iterator(fs::path(GCFUZZ_SOURCE_DIR) / "corpus")) {
-    if (entry.is_regular_file() && entry.path().extension() == ".gct") {
-      files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
 TEST(Corpus, EveryTraceParsesAndPrintsBackToItself) {
   const std::vector<fs::path> files = corpus_files();
